@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+import { main } from '../dist/src/cli/main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => { console.error('tsbuild: internal error:', err); process.exitCode = 70; },
+);

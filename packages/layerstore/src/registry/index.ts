@@ -1,0 +1,2 @@
+// Owned by the registry area; the package's public surface re-exports it from ../index.ts.
+export {};
