@@ -65,3 +65,30 @@ export interface RunResult {
   cancelled: boolean;
   durationMs: number;
 }
+
+/**
+ * A private mount namespace held open by a small helper process. Overlays mounted in it are reachable
+ * from the host through `path` (a /proc/<pid>/root/... path) but appear in no host mount table, and
+ * vanish with the helper (it dies with tsbuild: PR_SET_PDEATHSIG), so a crash leaves no mount behind.
+ * The builder uses it for COPY/ADD (writing into a merged view) and for reading an image's files.
+ */
+export interface MountSession {
+  mountOverlay(lowerDirs: string[], upperDir: string, workDir: string): Promise<MountedRoot>;
+  /** Unmounts everything still mounted and ends the helper. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface MountedRoot {
+  /** Host-usable path of the merged view. */
+  path: string;
+  unmount(): Promise<void>;
+}
+
+/** The uid, gid and supplementary gids a Docker USER string resolves to inside a rootfs. */
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** HOME from /etc/passwd, or "/" (Docker's default when the user has no entry). */
+  home: string;
+}
