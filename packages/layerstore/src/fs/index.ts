@@ -1,2 +1,14 @@
-// Owned by the fs area; the package's public surface re-exports it from ../index.ts.
-export {};
+// In-root filesystem helpers (containerd fs.RootPath semantics), shared by layer extraction and the
+// builder's COPY/ADD. See ./resolve.ts for the contract.
+export {
+  MAX_SYMLINK_HOPS,
+  cleanInRoot,
+  isWithin,
+  mkdirAllInRoot,
+  mkdirAllInRootSync,
+  resolveInRoot,
+  resolveInRootSync,
+  resolveParentInRoot,
+  splitPath,
+  type ParentResolution,
+} from './resolve.js';

@@ -1,0 +1,44 @@
+// Progress output for a build: pick a renderer for the mode and the terminal.
+import type { Writable } from 'node:stream';
+import { createJsonProgress } from './json.js';
+import { createPlainProgress } from './plain.js';
+import { createTtyProgress } from './tty.js';
+import type { ProgressMode, ProgressSink } from './types.js';
+
+export type { ProgressEvent, ProgressMode, ProgressSink, StepInfo } from './types.js';
+export { silentProgress } from './types.js';
+export { formatDuration, formatSize } from './format.js';
+export { formatErrorReport } from './error-report.js';
+
+export interface ProgressStreams {
+  /** Where progress goes (stderr for the CLI, so stdout stays free for `-o dest=-`). */
+  err: Writable & { isTTY?: boolean; columns?: number };
+  /** Where `quiet` prints the image id. */
+  out: Writable;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * `auto` is the live view on a terminal, plain otherwise (also when TERM=dumb or CI is set, where
+ * cursor movement would garble logs). `quiet` prints only the image id, on stdout.
+ */
+export function createProgress(mode: ProgressMode, io: ProgressStreams): ProgressSink {
+  const env = io.env ?? {};
+  const resolved =
+    mode === 'auto' ? (io.err.isTTY && env.TERM !== 'dumb' && !env.CI ? 'tty' : 'plain') : mode;
+  switch (resolved) {
+    case 'tty':
+      return createTtyProgress(io.err);
+    case 'plain':
+      return createPlainProgress(io.err);
+    case 'json':
+      return createJsonProgress(io.err);
+    case 'quiet':
+      return {
+        emit(e) {
+          if (e.type === 'build-done') io.out.write(`${e.imageId}\n`);
+        },
+        async close() {},
+      };
+  }
+}
