@@ -2,6 +2,7 @@
 import type { Writable } from 'node:stream';
 import { createJsonProgress } from './json.js';
 import { createPlainProgress } from './plain.js';
+import { createQuietProgress } from './quiet.js';
 import { createTtyProgress } from './tty.js';
 import type { ProgressMode, ProgressSink } from './types.js';
 
@@ -20,7 +21,8 @@ export interface ProgressStreams {
 
 /**
  * `auto` is the live view on a terminal, plain otherwise (also when TERM=dumb or CI is set, where
- * cursor movement would garble logs). `quiet` prints only the image id, on stdout.
+ * cursor movement would garble logs). `quiet` prints nothing while things go well: the CLI prints
+ * the image id on stdout.
  */
 export function createProgress(mode: ProgressMode, io: ProgressStreams): ProgressSink {
   const env = io.env ?? {};
@@ -34,11 +36,6 @@ export function createProgress(mode: ProgressMode, io: ProgressStreams): Progres
     case 'json':
       return createJsonProgress(io.err);
     case 'quiet':
-      return {
-        emit(e) {
-          if (e.type === 'build-done') io.out.write(`${e.imageId}\n`);
-        },
-        async close() {},
-      };
+      return createQuietProgress(io.err);
   }
 }

@@ -1,2 +1,4 @@
-// Owned by the archive area; the package's public surface re-exports it from ../index.ts.
-export {};
+// Image archives: save (OCI layout / docker-load / both in one tar) and load.
+export { saveImages } from './save.js';
+export { loadArchive } from './load.js';
+export { entryKey } from './read-archive.js';

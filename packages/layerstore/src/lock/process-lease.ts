@@ -8,7 +8,7 @@
 // <id>.lease lists, one per line, the digests the process put or resolved. While the process
 // lives they are GC roots, so prune never removes a blob that a running build has written but
 // not yet tagged. Entries are appended before a blob becomes visible (see BlobStore.put).
-import { appendFile, mkdir, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { FileLock } from './file-lock.js';
@@ -23,6 +23,7 @@ export class ProcessLease {
     readonly id: string,
     readonly tmpDir: string,
     private readonly lock: FileLock,
+    private readonly lockPath: string,
     private readonly leasePath: string,
   ) {}
 
@@ -30,11 +31,20 @@ export class ProcessLease {
   static async create(root: string): Promise<ProcessLease> {
     const id = `${process.pid}-${randomBytes(4).toString('hex')}`;
     const procs = join(root, 'locks', 'procs');
-    const lock = await FileLock.open(join(procs, `${id}.lock`));
-    if (!lock.tryLock('exclusive')) throw new Error(`fresh lock file ${id}.lock is held elsewhere`);
+    // Lock under a private name, then rename into place: a prober must never find an unlocked
+    // lock file of a live process (it would take it for dead and remove its tmp dir).
+    const fresh = join(procs, `.${id}.new`);
+    const lock = await FileLock.open(fresh);
+    try {
+      if (!lock.tryLock('exclusive')) throw new Error(`fresh lock file ${fresh} is held elsewhere`);
+      await rename(fresh, join(procs, `${id}.lock`));
+    } catch (e) {
+      await lock.close();
+      throw e;
+    }
     const tmpDir = join(root, 'tmp', id);
     await mkdir(tmpDir, { mode: 0o700 });
-    return new ProcessLease(id, tmpDir, lock, join(procs, `${id}.lease`));
+    return new ProcessLease(id, tmpDir, lock, join(procs, `${id}.lock`), join(procs, `${id}.lease`));
   }
 
   /** Makes digests GC roots for as long as this process lives. */
@@ -53,7 +63,7 @@ export class ProcessLease {
   async close(): Promise<void> {
     await rm(this.tmpDir, { recursive: true, force: true });
     await unlink(this.leasePath).catch(() => undefined);
-    await unlink(this.lock.path).catch(() => undefined);
+    await unlink(this.lockPath).catch(() => undefined);
     await this.lock.close();
   }
 }
@@ -80,6 +90,16 @@ export async function recoverDeadProcesses(root: string): Promise<string[]> {
   for (const name of await readdir(procs).catch(() => [] as string[])) {
     const m = /^(.*)\.(lock|lease)$/.exec(name);
     if (m && ID_RE.test(m[1]!)) ids.add(m[1]!);
+  }
+  for (const name of await readdir(procs).catch(() => [] as string[])) {
+    // A process killed between creating and renaming its lock file leaves ".<id>.new".
+    if (!/^\.[0-9]+-[0-9a-f]{8}\.new$/.test(name)) continue;
+    // It is locked only a moment after it is created, so only old unlocked ones are stale.
+    const st = await stat(join(procs, name)).catch(() => undefined);
+    if (!st || Date.now() - st.mtimeMs < 60_000) continue;
+    const stale = await FileLock.openExisting(join(procs, name)).catch(() => undefined);
+    if (stale?.tryLock('exclusive')) await unlink(join(procs, name)).catch(() => undefined);
+    await stale?.close();
   }
   const cleaned: string[] = [];
   for (const id of ids) {

@@ -1,0 +1,171 @@
+// The programmatic API: `build(options)` builds a Dockerfile into the store, tags it and writes the
+// requested outputs. The CLI is a thin shell over it (flags → BuildOptions). Everything with side
+// effects (store, runner, context reads, progress output) starts here.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import type { ImageRecord } from '@tsbuild/layerstore';
+import { DockerfileError, TsbuildError, UsageError } from './errors.js';
+import { executeBuild } from './executor/index.js';
+import type { OutputSpec } from './executor/export.js';
+import type { SecretSource } from './executor/run-mounts.js';
+import type { Platform } from './plan/types.js';
+import { createProgress, type ProgressMode } from './progress/index.js';
+
+export type { OutputSpec } from './executor/export.js';
+
+export interface BuildOptions {
+  /** The build context directory. */
+  contextDir: string;
+  /** Dockerfile path (absolute or relative to the cwd); '-' reads it from stdin. Default: contextDir/Dockerfile. */
+  dockerfile?: string;
+  /** Names to tag the image with in the store (repeatable -t). */
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  /** Stage to build (default: the last one). */
+  target?: string;
+  /** Do not reuse cached steps (results are still recorded for later builds). */
+  noCache?: boolean;
+  /** Resolve base images again from their registry. */
+  pull?: boolean;
+  outputs?: OutputSpec[];
+  progress?: ProgressMode;
+  /** Labels added to the final image's config. */
+  labels?: Record<string, string>;
+  /** Write the image id (config digest) here. */
+  iidfile?: string;
+  /** Write a JSON of the result's digests and names here. */
+  metadataFile?: string;
+  platform?: Platform;
+  /** Network of RUN steps that do not ask for one (default host). */
+  network?: 'none' | 'host';
+  secrets?: SecretSource[];
+  /** The store root (default: $TSBUILD_ROOT, /var/lib/tsbuild for root, else $XDG_DATA_HOME/tsbuild). */
+  root?: string;
+  /** Reproducible builds: history/config times and layer mtimes (default: SOURCE_DATE_EPOCH env or build arg). */
+  sourceDateEpoch?: number;
+  /** Aborting stops running steps, cleans up, and rejects with BUILD_CANCELLED. */
+  signal?: AbortSignal;
+  /** Stages built at once at most (default 2). */
+  maxParallelStages?: number;
+}
+
+export interface BuildIO {
+  stdout?: Writable;
+  stderr?: Writable & { isTTY?: boolean; columns?: number };
+  stdin?: Readable;
+  env?: Record<string, string | undefined>;
+}
+
+export interface BuildResult {
+  /** The image id: its config digest ("sha256:…"), as docker prints it. */
+  imageId: string;
+  manifestDigest: string;
+  configDigest: string;
+  tags: string[];
+  image: ImageRecord;
+  durationMs: number;
+  cachedSteps: number;
+  totalSteps: number;
+  /** Uncompressed size of all layers. */
+  sizeBytes: number;
+}
+
+export async function build(options: BuildOptions, io: BuildIO = {}): Promise<BuildResult> {
+  const t0 = Date.now();
+  const env = io.env ?? process.env;
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const progress = createProgress(options.progress ?? 'auto', { err: stderr, out: stdout, env });
+  try {
+    const contextDir = path.resolve(options.contextDir);
+    const { file, text: dockerfileText } = await readDockerfile(contextDir, options.dockerfile, io.stdin ?? process.stdin);
+    const buildArgs = options.buildArgs ?? {};
+    const sourceDateEpoch = epochOf(options.sourceDateEpoch, buildArgs.SOURCE_DATE_EPOCH ?? env.SOURCE_DATE_EPOCH);
+    progress.emit({ type: 'build-start', time: t0, contextDir, dockerfile: file });
+    const result = await executeBuild({
+      contextDir,
+      dockerfile: file,
+      dockerfileText,
+      buildArgs,
+      ...(options.target !== undefined ? { target: options.target } : {}),
+      ...(options.platform ? { platform: options.platform } : {}),
+      tags: options.tags ?? [],
+      labels: options.labels ?? {},
+      noCache: options.noCache ?? false,
+      pull: options.pull ?? false,
+      network: options.network ?? 'host',
+      secrets: options.secrets ?? [],
+      ...(options.root !== undefined ? { root: options.root } : {}),
+      ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      maxParallelStages: options.maxParallelStages ?? 2,
+      outputs: options.outputs ?? [],
+      env,
+      stdout,
+      progress,
+    });
+    if (options.iidfile) await writeFile(options.iidfile, result.imageId);
+    if (options.metadataFile) {
+      const meta = {
+        'containerimage.digest': result.manifestDigest,
+        'containerimage.config.digest': result.configDigest,
+        'containerimage.descriptor': result.image.manifest.config && {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: result.manifestDigest,
+        },
+        ...(result.tags.length > 0 ? { 'image.name': result.tags.join(',') } : {}),
+      };
+      await writeFile(options.metadataFile, `${JSON.stringify(meta, null, 2)}\n`);
+    }
+    const durationMs = Date.now() - t0;
+    progress.emit({
+      type: 'build-done',
+      time: Date.now(),
+      durationMs,
+      cachedSteps: result.cachedSteps,
+      totalSteps: result.totalSteps,
+      imageId: result.imageId,
+      sizeBytes: result.sizeBytes,
+      tags: result.tags,
+    });
+    return { ...result, durationMs };
+  } catch (e) {
+    const err = e instanceof TsbuildError ? e : undefined;
+    progress.emit({
+      type: 'build-error',
+      time: Date.now(),
+      durationMs: Date.now() - t0,
+      code: err?.code ?? ((e as { code?: string }).code ?? 'EINTERNAL'),
+      message: e instanceof Error ? e.message : String(e),
+      exitCode: err?.exitCode ?? 70,
+    });
+    throw e;
+  } finally {
+    await progress.close();
+  }
+}
+
+async function readDockerfile(contextDir: string, dockerfile: string | undefined, stdin: Readable): Promise<{ file: string; text: string }> {
+  if (dockerfile === '-') return { file: '-', text: await text(stdin) };
+  const file = dockerfile === undefined ? path.join(contextDir, 'Dockerfile') : path.resolve(dockerfile);
+  try {
+    return { file, text: await readFile(file, 'utf8') };
+  } catch (e) {
+    throw new DockerfileError('DOCKERFILE_NOT_FOUND', `cannot read the Dockerfile ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+      cause: e,
+      hint: dockerfile === undefined ? 'create CONTEXT/Dockerfile or name one with -f' : undefined,
+    });
+  }
+}
+
+/** SOURCE_DATE_EPOCH: whole seconds since the epoch. */
+function epochOf(explicit: number | undefined, fromEnv: string | undefined): number | undefined {
+  if (explicit !== undefined) return explicit;
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  if (!/^\d+$/.test(fromEnv)) {
+    throw new UsageError('USAGE_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH must be whole seconds since 1970, got "${fromEnv}"`);
+  }
+  return Number(fromEnv);
+}

@@ -1,0 +1,97 @@
+// .dockerignore rules: moby's reading (comments, trimming, `!`, filepath.Clean, leading `/` dropped)
+// and @balena/dockerignore's matching (moby patternmatcher semantics: `*`/`?` within a component, `**`
+// across, a matched directory excludes everything below it, the last matching line wins). Rules are
+// kept one per line so a decision can name the line that made it.
+import dockerignore from '@balena/dockerignore';
+import { CONTEXT_CODES, usageError } from './codes.js';
+
+// The package is CommonJS with ESM-style typings; under NodeNext the default import is the factory at
+// run time but typed as the module object.
+type Factory = typeof dockerignore.default;
+const createIgnore: Factory = (dockerignore as unknown as { default?: Factory }).default ?? (dockerignore as unknown as Factory);
+
+/** The line that decided a path's exclusion. */
+export interface ExclusionHit {
+  /** 1-based line number in the ignore file. */
+  line: number;
+  /** The line as written (trimmed). */
+  pattern: string;
+}
+
+/** Structurally the same as copy/'s ExclusionRules, so the copier can use the context's rules as they are. */
+export interface IgnoreRules {
+  /** The line excluding `rel` ('/'-separated, relative to the context root), or undefined when included. */
+  excludedBy(rel: string, isDir: boolean): ExclusionHit | undefined;
+  /** True when some `!` line may re-include paths below an excluded directory. */
+  hasExceptions(): boolean;
+  /** The ignore file these rules came from (host path), if any. */
+  readonly file: string | undefined;
+  /** The patterns, as moby normalises them (for BuildKit-compatible reporting). */
+  readonly patterns: readonly string[];
+}
+
+interface Rule {
+  line: number;
+  pattern: string;
+  negated: boolean;
+  matcher: ReturnType<Factory>;
+}
+
+/**
+ * Parses ignore-file text. Throws DOCKERIGNORE_INVALID for a lone `!` (moby: "illegal exclusion
+ * pattern") or a pattern that does not compile, naming the line: a broken ignore file must never
+ * silently let files through.
+ */
+export function parseIgnoreRules(text: string, file?: string): IgnoreRules {
+  const rules: Rule[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.startsWith('#')) return;
+    let body = raw.trim();
+    if (body === '') return;
+    const negated = body.startsWith('!');
+    if (negated) body = body.slice(1).trim();
+    if (body === '') {
+      throw invalid(file, line, raw, 'a lone "!" excludes nothing and is rejected (illegal exclusion pattern)');
+    }
+    const matcher = createIgnore({ ignorecase: false }).add(body);
+    try {
+      // Matching compiles the pattern; do it now so a bad pattern fails here and not mid-walk.
+      matcher.ignores('probe');
+    } catch (err) {
+      throw invalid(file, line, raw, `the pattern does not compile (${(err as Error).message})`);
+    }
+    rules.push({ line, pattern: raw.trim(), negated, matcher });
+  });
+  const exceptions = rules.some((r) => r.negated);
+  return {
+    file,
+    patterns: rules.map((r) => r.pattern),
+    hasExceptions: () => exceptions,
+    excludedBy(rel: string): ExclusionHit | undefined {
+      if (rel === '' || rules.length === 0) return undefined;
+      let hit: Rule | undefined;
+      for (const rule of rules) if (rule.matcher.ignores(rel)) hit = rule;
+      return hit === undefined || hit.negated ? undefined : { line: hit.line, pattern: hit.pattern };
+    },
+  };
+}
+
+/** Rules that exclude nothing (no ignore file). */
+export const NO_IGNORE_RULES: IgnoreRules = {
+  file: undefined,
+  patterns: [],
+  excludedBy: () => undefined,
+  hasExceptions: () => false,
+};
+
+/** Rules for COPY --exclude: the same syntax, numbered by position in the list. */
+export function parseExcludePatterns(patterns: readonly string[]): IgnoreRules {
+  return patterns.length === 0 ? NO_IGNORE_RULES : parseIgnoreRules(patterns.join('\n'), '--exclude');
+}
+
+function invalid(file: string | undefined, line: number, raw: string, why: string): Error {
+  return usageError(CONTEXT_CODES.ignoreInvalid, `${file ?? '.dockerignore'} line ${line} (${JSON.stringify(raw.trim())}): ${why}`,
+    { file, line });
+}

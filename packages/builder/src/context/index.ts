@@ -1,0 +1,8 @@
+// The build context: Dockerfile and .dockerignore reading, COPY source matching, content digests with a
+// persistent stat cache. IO lives here; nothing in it parses Dockerfiles or writes images.
+export { BuildContext, openContext, DEFAULT_MAX_FILE_BYTES, DEFAULT_RACY_WINDOW_MS, type OpenContextOptions } from './build-context.js';
+export { CONTEXT_CODES } from './codes.js';
+export { nodeFs, type ContextFs, type HostPath } from './fs-port.js';
+export { parseIgnoreRules, parseExcludePatterns, NO_IGNORE_RULES, type IgnoreRules, type ExclusionHit } from './ignore-rules.js';
+export { DEFAULT_MAX_DOCKERFILE_BYTES, type DockerfileSource } from './read-files.js';
+export type { ContextEntry, EntryDigest, EntryType, MatchedSource, MatchOptions, MatchResult } from './types.js';

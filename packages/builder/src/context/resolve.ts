@@ -1,0 +1,127 @@
+// In-root resolution of a context path (containerd fs.RootPath / fsutil semantics): components are
+// walked one by one with lstat; a symlink's target is resolved as if the context were `/` (absolute
+// targets restart at the context root, `..` stops at it), so a link can never lead to a host file.
+// What .dockerignore excludes does not exist, even when a symlink points at it.
+import type { BigIntStats } from 'node:fs';
+import { CONTEXT_CODES, buildError, unreadable } from './codes.js';
+import type { ContextFs } from './fs-port.js';
+import type { ExclusionHit, IgnoreRules } from './ignore-rules.js';
+
+const MAX_SYMLINK_HOPS = 255;
+
+export interface Resolved {
+  /** Context-relative path after following symlinks ('' = the root); the unresolved rest when missing. */
+  rel: string;
+  /** lstat of the result; undefined when it does not exist. */
+  stat: BigIntStats | undefined;
+  /** The excluded path that stopped resolution. */
+  excluded?: ExclusionHit & { path: string };
+  /** A `..` in the path climbed above the root and was clamped. */
+  clamped: boolean;
+  /** A symlink on the way pointed outside the context (absolute, or `..` above the root); kept for messages. */
+  escapeLink?: { link: string; target: string };
+}
+
+export interface ResolveEnv {
+  root: string;
+  fs: ContextFs;
+  ignore: IgnoreRules;
+}
+
+/** Splits a '/'-separated path into components, dropping empty ones and `.`. */
+export function splitComponents(p: string): string[] {
+  return p.split('/').filter((c) => c !== '' && c !== '.');
+}
+
+/** Lexical clean rooted at `/` (Go path.Clean of "/"+p): `..` never climbs above the root. */
+export function cleanRooted(p: string): { rel: string; clamped: boolean } {
+  const out: string[] = [];
+  let clamped = false;
+  for (const c of splitComponents(p)) {
+    if (c !== '..') out.push(c);
+    else if (out.length > 0) out.pop();
+    else clamped = true;
+  }
+  return { rel: out.join('/'), clamped };
+}
+
+export function hostOf(root: string, rel: string): string {
+  return rel === '' ? root : `${root}/${rel}`;
+}
+
+/**
+ * Resolves `rel` inside the context. `followFinal` also follows a symlink in the last component
+ * (what COPY does for its sources). Throws CONTEXT_SYMLINK_LOOP after 255 hops, CONTEXT_UNREADABLE
+ * when a component cannot be examined.
+ */
+export function resolveInContext(env: ResolveEnv, rel: string, followFinal: boolean): Resolved {
+  const pending = splitComponents(rel).reverse();
+  const done: string[] = [];
+  let clamped = false;
+  let escapeLink: Resolved['escapeLink'];
+  let hops = 0;
+  let stat: BigIntStats | undefined = env.fs.lstat(env.root);
+  while (pending.length > 0) {
+    const c = pending.pop()!;
+    if (c === '..') {
+      if (done.length > 0) done.pop();
+      else clamped = true;
+      stat = undefined;
+      continue;
+    }
+    const candidate = done.length === 0 ? c : `${done.join('/')}/${c}`;
+    try {
+      stat = env.fs.lstat(hostOf(env.root, candidate));
+    } catch (err) {
+      throw unreadable(candidate, err);
+    }
+    if (stat === undefined) {
+      const rest = pending.reverse().join('/');
+      return { rel: rest === '' ? candidate : `${candidate}/${rest}`, stat: undefined, clamped, escapeLink };
+    }
+    const isDir = stat.isDirectory();
+    const hit = env.ignore.excludedBy(candidate, isDir);
+    if (hit !== undefined && !(isDir && env.ignore.hasExceptions())) {
+      return { rel: candidate, stat: undefined, excluded: { ...hit, path: candidate }, clamped, escapeLink };
+    }
+    if (stat.isSymbolicLink() && (pending.length > 0 || followFinal)) {
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw buildError(CONTEXT_CODES.symlinkLoop, `too many levels of symbolic links resolving ${JSON.stringify(rel)} in the build context`,
+          { path: rel });
+      }
+      const target = readTarget(env, candidate);
+      if (target.startsWith('/')) {
+        done.length = 0;
+        escapeLink ??= { link: candidate, target };
+      } else if (climbsAbove(done.length, target)) {
+        escapeLink ??= { link: candidate, target };
+      }
+      pending.push(...splitComponents(target).reverse());
+      stat = undefined;
+      continue;
+    }
+    done.push(c);
+  }
+  const resolvedRel = done.join('/');
+  // `..` and symlink hops leave the last stat stale; look again at what we ended on.
+  if (stat === undefined) stat = env.fs.lstat(hostOf(env.root, resolvedRel));
+  return { rel: resolvedRel, stat, clamped, escapeLink };
+}
+
+function readTarget(env: ResolveEnv, rel: string): string {
+  try {
+    return env.fs.readlink(hostOf(env.root, rel)).toString('utf8');
+  } catch (err) {
+    throw unreadable(rel, err);
+  }
+}
+
+/** Whether a relative symlink target, read in a directory `depth` levels down, climbs above the root. */
+function climbsAbove(depth: number, target: string): boolean {
+  let level = depth;
+  for (const c of splitComponents(target)) {
+    level += c === '..' ? -1 : 1;
+    if (level < 0) return true;
+  }
+  return false;
+}

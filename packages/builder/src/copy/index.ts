@@ -1,0 +1,67 @@
+// COPY/ADD for the executor: the whole public surface of src/copy/. See docs/copy.md for semantics.
+//
+// Typical use by the executor for one COPY/ADD step:
+//
+//   const params = copyParamsOf(expanded, workdir);            // from instructions' ExpandedCopy/Add
+//   const source = contextSourceRoot(contextDir, ignoreRules);  // or rootfsSourceRoot(mergedView, label)
+//   const inputs = copyCacheInputs(params, digests);           // mix into the step's cache key
+//   ... on a miss, with the step's overlay merged view mounted at `merged`:
+//   await copyInto(params, { destRoot: merged, source, lookupUser: runner.resolveUser,
+//                            extractTar: (s, d, o) => store.layers.extractTar(s, d, o), sourceDateEpoch });
+//
+// What it is not: it does not match .dockerignore itself (the context does, and hands over its rules),
+// it does not digest files (the context's stat cache does), and it never fetches URLs or git repos.
+import type { ExpandedAdd, ExpandedCopy } from '../instructions/types.js';
+import type { ExclusionRules } from './ignore.js';
+import type { SourceRoot } from './sources.js';
+import type { CopyParams } from './types.js';
+
+export { copyInto, destOf } from './run.js';
+export { copyCacheInputs, type SourceDigest } from './cache-inputs.js';
+export { parseChmod, modeRuleOf, type ModeRule } from './chmod.js';
+export { resolveChown, parseChownSpec, chownText, MAX_ID, type Owner, type UserLookup, type LookedUpUser } from './chown.js';
+export { compileExclusions, NO_EXCLUSIONS, type ExclusionRules, type ExclusionHit } from './ignore.js';
+export { resolveSourcePattern, type SourceRoot, type SourceItem } from './sources.js';
+export { isArchive } from './archive.js';
+export { ensureDirInRoot } from './dest.js';
+export type { CopyStats } from './tree.js';
+export type { CopyEnv, CopyParams, CopyResult, ExtractTar } from './types.js';
+
+/** The copy parameters of an expanded COPY or ADD instruction at a step whose WORKDIR is `workdir`. */
+export function copyParamsOf(ins: ExpandedCopy | ExpandedAdd, workdir: string): CopyParams {
+  const base: CopyParams = {
+    kind: ins.kind,
+    sources: ins.sources,
+    sourceContents: ins.sourceContents.map((c) => ({ path: c.path, data: c.data })),
+    dest: ins.dest,
+    workdir,
+    ...(ins.chown ? { chown: ins.chown } : {}),
+    ...(ins.chmod ? { chmod: ins.chmod } : {}),
+    excludes: ins.excludes,
+    link: ins.link,
+  };
+  if (ins.kind === 'COPY') return { ...base, parents: ins.parents };
+  return {
+    ...base,
+    keepGitDir: ins.keepGitDir,
+    ...(ins.unpack !== undefined ? { unpack: ins.unpack } : {}),
+    ...(ins.checksum !== undefined ? { checksum: ins.checksum } : {}),
+  };
+}
+
+/**
+ * The build context as a COPY source: `dir` is the context directory, `ignore` its .dockerignore rules
+ * (paths relative to `dir`; what they exclude does not exist for COPY, and naming it is COPY_EXCLUDED
+ * with the line). Symlinks are followed inside `dir` only.
+ */
+export function contextSourceRoot(dir: string, ignore?: ExclusionRules): SourceRoot {
+  return { dir, kind: 'context', label: 'build context', ...(ignore ? { ignore } : {}) };
+}
+
+/**
+ * A stage's or image's filesystem as a COPY --from source (a merged view or a snapshot dir). Owners
+ * are kept from the source unless --chown; symlinks are followed inside `dir` only.
+ */
+export function rootfsSourceRoot(dir: string, label: string): SourceRoot {
+  return { dir, kind: 'rootfs', label };
+}

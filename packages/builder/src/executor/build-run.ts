@@ -1,0 +1,197 @@
+// One execution of a build plan: the shared state of its stages (results, resolved images, the mount
+// session, step numbers) and the scheduling of stages: each starts when the stages it needs are done,
+// at most `maxParallelStages` at once. The first failure cancels the rest.
+import type { ImageRecord } from '@tsbuild/layerstore';
+import { BuildError, DockerfileError } from '../errors.js';
+import type { FromInstruction, Instruction } from '../instructions/types.js';
+import type { BuildPlan, PlannedStage } from '../plan/types.js';
+import type { CopyDeps } from './dispatch-copy.js';
+import type { MetaOptions } from './dispatch-meta.js';
+import type { RunDeps } from './dispatch-run.js';
+import type { WorkdirDeps } from './dispatch-workdir.js';
+import { isoOf } from './fs-step.js';
+import { LazyMountSession } from './mount-session.js';
+import { SourceResolver } from './sources.js';
+import { runStage } from './stage.js';
+import type { BuildSettings, ExecutorServices, StageResult, StepCounters } from './state.js';
+import { StepNumbers } from './steps.js';
+
+export interface BuildRunDeps {
+  plan: BuildPlan;
+  services: ExecutorServices;
+  settings: BuildSettings;
+  /** Dirs in the store: step logs and cache mounts. */
+  logDir: string;
+  cacheMountsDir: string;
+  /** Digest of a context path (file or tree) for bind-mount keys. */
+  digestContextPath(rel: string): Promise<string>;
+  /** Copy-specific services (the context, ignore rules...). */
+  copy: Omit<CopyDeps, keyof RunDeps | 'mounts' | 'sources'>;
+  /** Parses an ONBUILD trigger's text into an instruction. */
+  parseTrigger(text: string, at: FromInstruction): Instruction;
+  /** Fetches an image into the store when `--pull` is set or it is missing; undefined = no registry. */
+  pullImage?: (ref: string) => Promise<ImageRecord | undefined>;
+}
+
+export class BuildRun {
+  readonly plan: BuildPlan;
+  readonly settings: BuildSettings;
+  readonly services: ExecutorServices;
+  readonly steps: StepNumbers;
+  readonly counters: StepCounters = { total: 0, cached: 0 };
+  readonly mounts: LazyMountSession;
+  readonly sources: SourceResolver;
+  readonly metaOptions: MetaOptions;
+  readonly runDeps: RunDeps;
+  readonly copyDeps: CopyDeps;
+  readonly workdirDeps: WorkdirDeps;
+  readonly defaultCreated: string;
+  readonly epochIso: string;
+  readonly dockerfileLines: readonly string[];
+  private readonly results = new Map<number, Promise<StageResult>>();
+  private readonly images = new Map<string, Promise<ImageRecord>>();
+  private readonly abort = new AbortController();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly deps: BuildRunDeps) {
+    this.plan = deps.plan;
+    this.settings = deps.settings;
+    this.dockerfileLines = deps.settings.dockerfileText.split(/\r?\n/);
+    const outer = deps.services.signal;
+    if (outer) {
+      if (outer.aborted) this.abort.abort(outer.reason);
+      else outer.addEventListener('abort', () => this.abort.abort(outer.reason), { once: true });
+    }
+    this.services = { ...deps.services, signal: this.abort.signal };
+    this.steps = new StepNumbers(deps.plan, deps.plan.file);
+    this.mounts = new LazyMountSession(deps.services.runner);
+    this.sources = new SourceResolver({
+      plan: deps.plan,
+      store: deps.services.store,
+      mounts: this.mounts,
+      stageResult: (i) => this.stageResult(i),
+      resolveImage: (r) => this.resolveImage(r),
+    });
+    this.epochIso = deps.settings.sourceDateEpoch !== undefined ? isoOf(deps.settings.sourceDateEpoch) : deps.settings.startedAt;
+    this.defaultCreated = this.epochIso;
+    this.metaOptions = { buildArgs: deps.plan.buildArgs, metaArgs: deps.plan.metaArgs };
+    const fsEnv = { services: this.services, settings: this.settings, counters: this.counters };
+    const locks = new Map<string, Promise<void>>();
+    this.runDeps = {
+      ...fsEnv,
+      logDir: deps.logDir,
+      proxyEnv: deps.plan.proxyEnv,
+      digestContextPath: deps.digestContextPath,
+      keyOf: (from) => this.sources.keyOf(from),
+      mountResources: {
+        contextDir: deps.settings.contextDir,
+        cacheMountsDir: deps.cacheMountsDir,
+        rootOf: (from) => this.sources.rootOf(from),
+        secrets: deps.settings.secrets,
+        env: deps.settings.env,
+        lockCache: async (id) => {
+          // A chain of promises per id: each holder waits for the previous one to release.
+          const prev = locks.get(id) ?? Promise.resolve();
+          let release!: () => void;
+          const mine = new Promise<void>((r) => (release = r));
+          locks.set(id, prev.then(() => mine));
+          await prev;
+          return release;
+        },
+      },
+    };
+    this.workdirDeps = { ...fsEnv, mounts: this.mounts };
+    this.copyDeps = { ...this.runDeps, ...deps.copy, mounts: this.mounts, sources: this.sources } as CopyDeps;
+  }
+
+  /** Runs every stage the target needs and returns the target's result. */
+  async execute(): Promise<StageResult> {
+    const all = this.plan.stages.map((s) => this.stageResult(s.index));
+    try {
+      await Promise.all(all);
+    } catch (e) {
+      this.abort.abort(e);
+      await Promise.allSettled(all);
+      throw e;
+    } finally {
+      await this.sources.close();
+      await this.mounts.close();
+    }
+    return this.stageResult(this.plan.target);
+  }
+
+  stageResult(index: number): Promise<StageResult> {
+    let p = this.results.get(index);
+    if (!p) {
+      const stage = this.plan.stages.find((s) => s.index === index);
+      if (!stage) {
+        return Promise.reject(new DockerfileError('PLAN_STAGE_MISSING', `stage ${index} is not part of the plan`));
+      }
+      p = this.schedule(stage);
+      this.results.set(index, p);
+    }
+    return p;
+  }
+
+  private async schedule(stage: PlannedStage): Promise<StageResult> {
+    await Promise.all(stage.dependsOn.map((d) => this.stageResult(d)));
+    await this.acquire();
+    try {
+      return await runStage(this, stage);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.running < Math.max(1, this.settings.maxParallelStages)) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  /** An image from the store (pulled first with --pull, or when missing and a registry client exists). */
+  resolveImage(ref: string): Promise<ImageRecord> {
+    let p = this.images.get(ref);
+    if (!p) {
+      p = this.findImage(ref);
+      this.images.set(ref, p);
+    }
+    return p;
+  }
+
+  private async findImage(ref: string): Promise<ImageRecord> {
+    const { store } = this.services;
+    if (this.settings.pull && this.deps.pullImage) {
+      const pulled = await this.deps.pullImage(ref);
+      if (pulled) return pulled;
+    }
+    const found = await store.images.resolve(ref);
+    if (found) return found;
+    if (this.deps.pullImage && !this.settings.pull) {
+      const pulled = await this.deps.pullImage(ref).catch((e: unknown) => {
+        throw new BuildError('FROM_IMAGE_NOT_FOUND', `image "${ref}" is not in the store and could not be pulled: ${(e as Error).message}`, {
+          cause: e,
+          hint: `load it with "tsbuild load -i IMAGE.tar ${ref}" or check the name`,
+        });
+      });
+      if (pulled) return pulled;
+    }
+    throw new BuildError('FROM_IMAGE_NOT_FOUND', `image "${ref}" is not in the store`, {
+      hint: `load it with "tsbuild load -i IMAGE.tar ${ref}" or pull it with "tsbuild pull ${ref}"`,
+      details: { ref },
+    });
+  }
+
+  parseTrigger(text: string, at: FromInstruction): Instruction {
+    return this.deps.parseTrigger(text, at);
+  }
+}

@@ -1,0 +1,86 @@
+// COPY and ADD: the copy module writes into a merged overlay view of the stage (in the build's
+// private mount namespace), so the image's own symlinks are resolved in-root; the upper dir is the
+// step's layer. Sources from the context are keyed by content digest and mode (the context's stat
+// cache), sources from another stage or image by that stage's chain key.
+import {
+  contextSourceRoot,
+  copyCacheInputs,
+  copyInto,
+  copyParamsOf,
+  rootfsSourceRoot,
+  type ExclusionRules,
+  type SourceDigest,
+  type UserLookup,
+} from '../copy/index.js';
+import type { ExpandedAdd, ExpandedCopy } from '../instructions/types.js';
+import type { StepInfo } from '../progress/index.js';
+import { configInputs } from './config-inputs.js';
+import { copyCreatedBy } from './created-by.js';
+import { runFsStep, type FsStepEnv } from './fs-step.js';
+import type { LazyMountSession } from './mount-session.js';
+import type { SourceResolver } from './sources.js';
+import type { StageState } from './state.js';
+
+/** The build context as COPY needs it. */
+export interface CopyContext {
+  dir: string;
+  ignore?: ExclusionRules;
+  /**
+   * Digest and mode of every entry the patterns name (directories recursively), after
+   * .dockerignore and `excludes`. Throws COPY_SOURCE_NOT_FOUND (with the .dockerignore line when a
+   * rule excluded it) for a pattern that names nothing and has no wildcard.
+   */
+  digestSources(patterns: readonly string[], excludes: readonly string[]): Promise<SourceDigest[]>;
+}
+
+export interface CopyDeps extends FsStepEnv {
+  mounts: LazyMountSession;
+  sources: SourceResolver;
+  context: CopyContext;
+  lookupUser: UserLookup;
+  extractTar?: (source: NodeJS.ReadableStream, targetDir: string, opts?: { chown?: { uid: number; gid: number } }) => Promise<void>;
+}
+
+export async function dispatchCopy(deps: CopyDeps, state: StageState, ins: ExpandedCopy | ExpandedAdd, step: StepInfo): Promise<void> {
+  const cc = state.config.config;
+  const params = copyParamsOf(ins, cc.WorkingDir || '/');
+  const from = ins.kind === 'COPY' ? ins.from : undefined;
+  const inputs: Record<string, string> = { ...configInputs(cc) };
+  if (from !== undefined) {
+    Object.assign(inputs, copyCacheInputs(params, []), { 'copy:from': await deps.sources.keyOf(from) });
+  } else {
+    const digests = await deps.context.digestSources(params.sources, params.excludes ?? []);
+    Object.assign(inputs, copyCacheInputs(params, digests));
+  }
+  const flags = [
+    ...(from !== undefined ? [`--from=${from}`] : []),
+    ...ins.rawFlags.filter((f) => /^--(chown|chmod|link|parents|exclude)\b/.test(f)),
+  ];
+  const sources = [...ins.sources, ...ins.sourceContents.map((c) => `<<${c.path}`)];
+  await runFsStep(deps, state, {
+    step,
+    instruction: ins.original,
+    inputs,
+    createdBy: copyCreatedBy(ins.kind, flags, sources, ins.dest),
+    execute: async (area, lowerDirs) => {
+      const source =
+        from !== undefined
+          ? rootfsSourceRoot(await deps.sources.rootOf(from), labelOf(deps.sources, from))
+          : contextSourceRoot(deps.context.dir, deps.context.ignore);
+      await deps.mounts.withMerged(lowerDirs, area.upperDir, area.workDir, async (root) => {
+        await copyInto(params, {
+          destRoot: root,
+          source,
+          lookupUser: deps.lookupUser,
+          ...(deps.extractTar ? { extractTar: deps.extractTar as never } : {}),
+          ...(deps.settings.sourceDateEpoch !== undefined ? { sourceDateEpoch: deps.settings.sourceDateEpoch } : {}),
+        });
+      });
+    },
+  });
+}
+
+function labelOf(sources: SourceResolver, from: string): string {
+  const src = sources.classify(from);
+  return src.kind === 'stage' ? `stage ${from}` : `image ${src.ref}`;
+}

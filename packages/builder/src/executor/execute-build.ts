@@ -1,0 +1,157 @@
+// A whole build behind the programmatic API: plan the Dockerfile, open the store, the context and
+// the runner, run the stages, assemble and tag the image, write the outputs.
+import type { Writable } from 'node:stream';
+import type { ImageRecord, Store } from '@tsbuild/layerstore';
+import { DockerfileError, InternalError } from '../errors.js';
+import { planBuild } from '../frontend.js';
+import type { FromInstruction, Instruction } from '../instructions/types.js';
+import type { Platform } from '../plan/types.js';
+import type { ProgressSink } from '../progress/index.js';
+import { BuildRun } from './build-run.js';
+import { StepCache } from './cache.js';
+import { openCopyContext } from './context-adapter.js';
+import { writeOutput, type OutputSpec } from './export.js';
+import { cloneConfig, setLabels } from './image-config.js';
+import type { SecretSource } from './run-mounts.js';
+import type { RunnerApi } from './types.js';
+
+export interface ExecuteBuildOptions {
+  contextDir: string;
+  dockerfile: string;
+  dockerfileText: string;
+  buildArgs: Record<string, string>;
+  target?: string;
+  platform?: Platform;
+  tags: string[];
+  labels: Record<string, string>;
+  noCache: boolean;
+  pull: boolean;
+  network: 'none' | 'host';
+  secrets: SecretSource[];
+  root?: string;
+  sourceDateEpoch?: number;
+  signal?: AbortSignal;
+  maxParallelStages: number;
+  outputs: OutputSpec[];
+  env: Record<string, string | undefined>;
+  stdout: Writable;
+  progress: ProgressSink;
+  /** Services to use instead of the real ones (tests). */
+  store?: Store;
+  runner?: RunnerApi;
+}
+
+export interface ExecuteBuildResult {
+  imageId: string;
+  manifestDigest: string;
+  configDigest: string;
+  tags: string[];
+  image: ImageRecord;
+  cachedSteps: number;
+  totalSteps: number;
+  sizeBytes: number;
+}
+
+export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuildResult> {
+  const plan = planBuild(o.dockerfileText, {
+    file: o.dockerfile,
+    buildArgs: o.buildArgs,
+    ...(o.target !== undefined ? { target: o.target } : {}),
+    ...(o.platform ? { platform: o.platform } : {}),
+  });
+  for (const w of plan.warnings) {
+    o.progress.emit({ type: 'warning', time: Date.now(), message: `${w.rule}: ${w.message}`, file: w.location.file, line: w.location.start.line });
+  }
+  const { openStore } = await import('@tsbuild/layerstore');
+  const store = o.store ?? (await openStore(o.root));
+  try {
+    const runner = o.runner ?? ((await import('@tsbuild/runner')) as unknown as RunnerApi);
+    const context = await openCopyContext(o.contextDir, o.dockerfile, store);
+    const run = new BuildRun({
+      plan,
+      services: { store, runner, progress: o.progress, cache: new StepCache(store.cache, o.noCache), ...(o.signal ? { signal: o.signal } : {}) },
+      settings: {
+        network: o.network,
+        pull: o.pull,
+        noCache: o.noCache,
+        ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+        startedAt: new Date().toISOString(),
+        secrets: o.secrets,
+        env: o.env,
+        dockerfileText: o.dockerfileText,
+        contextDir: o.contextDir,
+        maxParallelStages: o.maxParallelStages,
+        hostname: 'tsbuild',
+      },
+      logDir: await store.stateDir('logs'),
+      cacheMountsDir: await store.stateDir('cache-mounts'),
+      digestContextPath: (rel) => context.digestPath(rel),
+      copy: {
+        context,
+        lookupUser: async (rootDir, user) => {
+          if (!runner.resolveUser) throw new InternalError('the runner has no resolveUser');
+          return runner.resolveUser(rootDir, user);
+        },
+        extractTar: (s, d, opts) => store.layers.extractTar(s as never, d, opts),
+      },
+      parseTrigger: (text, at) => parseTrigger(text, at),
+      ...(await pullerFor(store, o)),
+    });
+    const target = await run.execute().finally(() => context.close());
+
+    const config = cloneConfig(target.config);
+    const labels = Object.entries(o.labels);
+    if (labels.length > 0) setLabels(config.config, labels);
+    config.created = config.history?.at(-1)?.created ?? run.epochIso;
+    const image = await store.images.write({ config, layers: target.layers, tags: o.tags });
+    for (const out of o.outputs) {
+      await writeOutput({ store, runner, stdout: o.stdout }, image, out, {
+        names: o.tags,
+        ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+      });
+    }
+    return {
+      imageId: image.configDigest,
+      manifestDigest: image.manifestDigest,
+      configDigest: image.configDigest,
+      tags: o.tags,
+      image,
+      cachedSteps: run.counters.cached,
+      totalSteps: run.counters.total,
+      sizeBytes: target.layers.reduce((n, l) => n + l.blob.size, 0),
+    };
+  } finally {
+    if (!o.store) await store.close();
+  }
+}
+
+/** An ONBUILD trigger is one Dockerfile line: plan it as the only instruction of a scratch stage. */
+function parseTrigger(text: string, at: FromInstruction): Instruction {
+  try {
+    const plan = planBuild(`FROM scratch\n${text}\n`, { file: at.location.file, buildArgs: {} });
+    const ins = plan.stages[0]?.instructions[0];
+    if (!ins) throw new Error('empty trigger');
+    return { ...ins, location: at.location } as Instruction;
+  } catch (e) {
+    throw new DockerfileError('ONBUILD_TRIGGER_INVALID', `the base image's ONBUILD trigger "${text}" is invalid: ${(e as Error).message}`, {
+      location: at.location,
+      cause: e,
+    });
+  }
+}
+
+/** The registry client's pull, when the layer store has one. */
+async function pullerFor(store: Store, o: ExecuteBuildOptions): Promise<{ pullImage?: (ref: string) => Promise<ImageRecord | undefined> }> {
+  const ls = (await import('@tsbuild/layerstore')) as unknown as {
+    pull?: (store: Store, ref: string, opts: Record<string, unknown>) => Promise<{ image?: ImageRecord } | ImageRecord | undefined>;
+  };
+  const pull = ls.pull;
+  if (typeof pull !== 'function') return {};
+  return {
+    pullImage: async (ref) => {
+      const r = await pull(store, ref, { pull: o.pull, ...(o.signal ? { signal: o.signal } : {}) });
+      if (r && 'manifestDigest' in r) return r;
+      return r && 'image' in r ? r.image : undefined;
+    },
+  };
+}

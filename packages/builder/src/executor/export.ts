@@ -1,0 +1,137 @@
+// `-o` outputs of a finished build. Archives come from the store's exporters; the flattened forms
+// (local dir, rootfs tar) read the image through an overlay mount in the runner's private mount
+// namespace, so whiteouts are already applied and nothing is mounted on the host.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { Compression, ImageRecord, Store } from '@tsbuild/layerstore';
+import { BuildError } from '../errors.js';
+import { lowerDirsFor } from './rootfs.js';
+import type { RunnerApi } from './types.js';
+
+/** A parsed `-o` spec (the CLI's `parseOutput` result has this shape). */
+export type OutputSpec =
+  | { type: 'oci' | 'docker' | 'tar'; dest: string; compression?: Compression; name?: string }
+  | { type: 'local'; dest: string }
+  | { type: 'registry'; name?: string; insecure?: boolean }
+  | { type: 'image'; name?: string; push?: boolean };
+
+export interface ExportDeps {
+  store: Store;
+  runner: RunnerApi;
+  stdout: Writable;
+  /** Pushes a tagged image (the registry client), when the layer store offers one. */
+  push?: (image: ImageRecord, name: string, opts: { insecure?: boolean }) => Promise<void>;
+}
+
+export async function writeOutput(
+  deps: ExportDeps,
+  image: ImageRecord,
+  out: OutputSpec,
+  opts: { names: string[]; sourceDateEpoch?: number },
+): Promise<void> {
+  switch (out.type) {
+    case 'oci':
+    case 'docker': {
+      const names = out.name ? [out.name, ...opts.names] : opts.names;
+      await withDest(deps, out.dest, (dest) =>
+        deps.store.save([image], dest, {
+          format: out.type === 'oci' ? 'oci' : 'docker',
+          names,
+          ...(out.compression ? { compression: out.compression } : {}),
+          ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
+        }),
+      );
+      return;
+    }
+    case 'tar':
+      await withMergedRoot(deps, image, (root) =>
+        withDest(deps, out.dest, (dest) =>
+          pipeCommand('tar', ['--numeric-owner', '--sort=name', '--xattrs', '-C', root, '-cf', '-', '.'], dest),
+        ),
+      );
+      return;
+    case 'local':
+      if (out.dest === '-') {
+        throw new BuildError('EXPORT_LOCAL_STDOUT', 'type=local needs a directory as dest (use type=tar for stdout)');
+      }
+      await mkdir(out.dest, { recursive: true });
+      await withMergedRoot(deps, image, (root) => runCommand('cp', ['-a', '--', `${root}/.`, out.dest]));
+      return;
+    case 'registry': {
+      const name = out.name ?? opts.names[0];
+      if (!deps.push) throw new BuildError('EXPORT_NO_REGISTRY', 'pushing to a registry is not available in this tsbuild');
+      if (!name) throw new BuildError('EXPORT_NO_NAME', 'type=registry needs a name (-t or name=)');
+      await deps.push(image, name, { ...(out.type === 'registry' && out.insecure ? { insecure: true } : {}) });
+      return;
+    }
+    case 'image':
+      if (out.name) await deps.store.images.tag(image.manifestDigest, out.name);
+      return;
+  }
+}
+
+async function withDest(deps: ExportDeps, dest: string, write: (w: Writable) => Promise<void>): Promise<void> {
+  if (dest === '-') {
+    await write(deps.stdout);
+    return;
+  }
+  // Write beside the destination and rename, so a failed export leaves no half archive behind.
+  const tmp = `${dest}.tsbuild-${process.pid}.tmp`;
+  const file = createWriteStream(tmp);
+  const { rename, rm } = await import('node:fs/promises');
+  try {
+    await write(file);
+    file.end();
+    await finished(file);
+    await rename(tmp, dest);
+  } catch (e) {
+    file.destroy();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+async function withMergedRoot<T>(deps: ExportDeps, image: ImageRecord, use: (root: string) => Promise<T>): Promise<T> {
+  const area = await deps.store.workArea();
+  const session = await deps.runner.openMountSession();
+  try {
+    const lowers = await lowerDirsFor(deps.store, image.layers, area.scratchDir);
+    const mounted = await session.mountOverlay(lowers, area.upperDir, area.workDir);
+    try {
+      return await use(mounted.path);
+    } finally {
+      await mounted.unmount();
+    }
+  } finally {
+    await session.close();
+    await area.dispose();
+  }
+}
+
+function pipeCommand(cmd: string, args: string[], dest: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.pipe(dest, { end: false });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new BuildError('EXPORT_FAILED', `${cmd} failed (exit ${code}): ${stderr.trim()}`)),
+    );
+  });
+}
+
+function runCommand(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new BuildError('EXPORT_FAILED', `${cmd} failed (exit ${code}): ${stderr.trim()}`)),
+    );
+  });
+}

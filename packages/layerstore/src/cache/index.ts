@@ -1,0 +1,1 @@
+export { StoreCacheRecords, type CacheDeps, type CacheEntryInfo } from './cache-records.js';

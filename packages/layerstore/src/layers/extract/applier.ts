@@ -1,0 +1,192 @@
+// Applies tar entries to a directory with containerd `applyNaive` semantics, one entry at a time:
+// - every name is cleaned lexically (`..` clamped, leading `/` dropped) and its parent resolved in-root
+//   component by component for THIS entry (no cache: CVE-2021-32803/37701/37712, CVE-2025-47290);
+//   the leaf itself is never followed;
+// - an existing leaf is removed unless both it and the entry are directories (then they merge);
+// - files are created with O_CREAT|O_EXCL|O_NOFOLLOW, so a symlink planted at the leaf fails the write;
+// - symlink targets are stored verbatim (absolute ones too: they are resolved in-root when used);
+// - hardlink targets must resolve in-root to an existing non-directory; link entries carry no metadata;
+// - whiteouts: 'add' mode deletes (`.wh.x`) or empties (`.wh..wh..opq`) in-root; 'overlay' mode writes
+//   them the overlay way (0/0 char device, trusted.overlay.opaque=y). Per the image spec a whiteout only
+//   hides lower layers: one naming an entry this archive already created is ignored.
+// Not reentrant: entries must be applied serially (CVE-2026-23950 is about parallel ones).
+import { closeSync, lstatSync, linkSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync, lutimesSync, constants as fsc, type Stats } from 'node:fs';
+import { StoreError } from '../../errors.js';
+import { fsx } from '../../native.js';
+import { cleanInRoot, mkdirAllInRootSync, resolveParentInRoot } from '../../fs/resolve.js';
+import { OPAQUE_XATTR } from '../commit/walk.js';
+import type { TarEntry } from './entry.js';
+import { invalidArchive } from './limits.js';
+import { boundTime, finishFile, finishNode, type Owner } from './metadata.js';
+
+export type ApplyMode = 'add' | 'overlay';
+
+export interface ApplierOptions {
+  mode: ApplyMode;
+  /** Owner for every entry instead of the tar's (ADD --chown). */
+  chown?: Owner;
+}
+
+const WH = '.wh.';
+const OPQ = '.wh..wh..opq';
+
+function lstatMaybe(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+function isWhiteoutDevice(st: Stats | undefined): boolean {
+  return st !== undefined && st.isCharacterDevice() && st.rdev === 0;
+}
+
+export class Applier {
+  private readonly created = new Set<string>();
+  private readonly dirTimes: { name: string; mtime: number }[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly opts: ApplierOptions,
+  ) {}
+
+  /** Applies one entry; `data` must be consumed (it is drained when the entry carries no file). */
+  async apply(e: TarEntry, data: AsyncIterable<Buffer>): Promise<void> {
+    const clean = cleanInRoot(e.name);
+    const r = resolveParentInRoot(this.root, clean);
+    if (clean === '' || r.base === '') return drain(data); // the root itself is never replaced
+    if (r.base.startsWith(WH)) {
+      this.applyWhiteout(e, r.parent, r.base);
+      return drain(data);
+    }
+    this.ensureParent(r.parent);
+    const existing = lstatMaybe(r.path);
+    if (existing !== undefined && !(existing.isDirectory() && e.type === 'directory')) {
+      rmSync(r.path, { recursive: true, force: true });
+    }
+    const owner = this.opts.chown ?? { uid: e.uid, gid: e.gid };
+    switch (e.type) {
+      case 'directory':
+        if (existing === undefined || !existing.isDirectory()) mkdirSync(r.path, 0o700);
+        finishNode(r.path, e, owner, false);
+        // A directory replacing this archive's own whiteout replaces the lower dir: hide its contents.
+        if (this.opts.mode === 'overlay' && isWhiteoutDevice(existing)) fsx.lsetxattr(r.path, OPAQUE_XATTR, Buffer.from('y'));
+        this.dirTimes.push({ name: clean, mtime: e.mtime });
+        break;
+      case 'file':
+        await this.writeFile(r.path, e, data, owner);
+        break;
+      case 'link':
+        this.link(r.path, e);
+        break;
+      case 'symlink':
+        symlinkSync(e.linkname, r.path);
+        finishNode(r.path, e, owner, true);
+        break;
+      case 'char':
+      case 'block':
+      case 'fifo': {
+        if (this.opts.mode === 'overlay' && e.type === 'char' && e.devmajor === 0 && e.devminor === 0) {
+          throw invalidArchive(`${JSON.stringify(e.name)}: a 0/0 character device would act as an overlay whiteout`);
+        }
+        const kind = e.type === 'char' ? fsc.S_IFCHR : e.type === 'block' ? fsc.S_IFBLK : fsc.S_IFIFO;
+        fsx.mknod(r.path, kind | e.mode, e.devmajor, e.devminor);
+        finishNode(r.path, e, owner, true);
+        break;
+      }
+    }
+    this.created.add(r.path);
+    await drain(data);
+  }
+
+  /** Sets directory times last, as entries created inside them would have changed them. */
+  finish(): void {
+    for (const d of this.dirTimes) {
+      const r = resolveParentInRoot(this.root, d.name);
+      if (lstatMaybe(r.path)?.isDirectory() === true) lutimesSync(r.path, boundTime(d.mtime), boundTime(d.mtime));
+    }
+  }
+
+  private ensureParent(parent: string): void {
+    if (parent === this.root) return;
+    mkdirAllInRootSync(this.root, parent.slice(this.root.length + 1));
+  }
+
+  private async writeFile(path: string, e: TarEntry, data: AsyncIterable<Buffer>, owner: Owner): Promise<void> {
+    const fd = openSync(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    try {
+      let written = 0;
+      for await (const chunk of data) {
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+        written += chunk.length;
+      }
+      if (written !== e.size) throw invalidArchive(`${JSON.stringify(e.name)}: ${written} of ${e.size} bytes`);
+      finishFile(fd, path, e, owner);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private link(path: string, e: TarEntry): void {
+    const t = resolveParentInRoot(this.root, e.linkname);
+    const st = t.base === '' ? undefined : lstatMaybe(t.path);
+    if (st === undefined || st.isDirectory()) {
+      throw invalidArchive(`${JSON.stringify(e.name)}: hardlink target ${JSON.stringify(e.linkname)} is missing or a directory`, {
+        entry: e.name, linkname: e.linkname,
+      });
+    }
+    linkSync(t.path, path); // link(2) does not follow a symlink target: the link names the symlink itself
+  }
+
+  private applyWhiteout(e: TarEntry, parent: string, base: string): void {
+    if (base === OPQ) return this.applyOpaque(parent);
+    const target = base.slice(WH.length);
+    if (target === '' || target === '.' || target === '..') {
+      throw invalidArchive(`${JSON.stringify(e.name)}: invalid whiteout`, { entry: e.name });
+    }
+    if (target.startsWith(WH)) return; // aufs metadata (.wh..wh.plnk etc.): not a whiteout
+    const path = parent === '/' ? '/' + target : parent + '/' + target;
+    if (this.created.has(path)) return;
+    if (this.opts.mode === 'add') {
+      rmSync(path, { recursive: true, force: true });
+      return;
+    }
+    this.ensureParent(parent);
+    if (lstatMaybe(path) !== undefined) rmSync(path, { recursive: true, force: true });
+    fsx.mknod(path, fsc.S_IFCHR, 0, 0);
+  }
+
+  private applyOpaque(dir: string): void {
+    if (this.opts.mode === 'overlay') {
+      this.ensureParent(dir);
+      fsx.lsetxattr(dir, OPAQUE_XATTR, Buffer.from('y'));
+      return;
+    }
+    if (lstatMaybe(dir)?.isDirectory() === true) this.removeUncreated(dir);
+  }
+
+  /** Empties `dir` of everything this archive did not create (containerd's opaque handling). */
+  private removeUncreated(dir: string): void {
+    for (const name of readdirSync(dir)) {
+      const p = dir + '/' + name;
+      if (!this.created.has(p)) rmSync(p, { recursive: true, force: true });
+      else if (lstatSync(p).isDirectory()) this.removeUncreated(p);
+    }
+  }
+}
+
+async function drain(data: AsyncIterable<Buffer>): Promise<void> {
+  for await (const _ of data) {
+    // discard
+  }
+}
+
+/** Wraps anything the filesystem threw while applying an entry into a typed error. */
+export function applyError(e: unknown, entry: string): StoreError {
+  if (e instanceof StoreError) return e;
+  const err = e as NodeJS.ErrnoException;
+  return new StoreError('EAPPLY', `applying ${JSON.stringify(entry)}: ${err.message}`, { cause: e, details: { entry, errno: err.code } });
+}

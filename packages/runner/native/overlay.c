@@ -1,0 +1,70 @@
+/* Overlay mounting with short option strings. mount(2) takes at most one page of options, which is
+ * only ~49 lowerdirs at store-length absolute paths. We chdir to the deepest directory shared by all
+ * layer paths and pass names relative to it (overlayfs resolves them at mount time against our cwd),
+ * which fits hundreds of layers. Paths are checked by the TS side for ',' ':' '\' (no escaping here). */
+#include "sandbox.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+/* Length of the byte prefix that p shares with the first plen bytes of base. */
+static size_t shared_prefix(const char *base, size_t plen, const char *p) {
+  size_t i = 0;
+  while (i < plen && p[i] && base[i] == p[i]) i++;
+  return i;
+}
+
+int mount_overlay(const char *const *lowers, int nlowers, const char *upper, const char *work,
+                  const char *target, char *err, size_t errlen) {
+  if (nlowers < 1) { snprintf(err, errlen, "overlay needs at least one lower dir"); errno = EINVAL; return -1; }
+  const char *base = lowers[0];
+  size_t plen = strlen(base);
+  for (int i = 1; i < nlowers; i++) plen = shared_prefix(base, plen, lowers[i]);
+  plen = shared_prefix(base, plen, upper);
+  plen = shared_prefix(base, plen, work);
+  /* keep the prefix a directory: cut back to the last '/' */
+  while (plen > 0 && base[plen - 1] != '/') plen--;
+  if (plen == 0) { snprintf(err, errlen, "overlay paths must be absolute"); errno = EINVAL; return -1; }
+
+  char dir[4096];
+  if (plen >= sizeof dir) { snprintf(err, errlen, "path too long"); errno = ENAMETOOLONG; return -1; }
+  memcpy(dir, base, plen);
+  dir[plen] = '\0';
+
+  size_t cap = 64 + strlen(upper) + strlen(work);
+  for (int i = 0; i < nlowers; i++) cap += strlen(lowers[i]) + 1;
+  char *opts = malloc(cap);
+  if (!opts) { errno = ENOMEM; snprintf(err, errlen, "out of memory"); return -1; }
+  size_t n = (size_t)snprintf(opts, cap, "lowerdir=");
+  for (int i = 0; i < nlowers; i++) {
+    n += (size_t)snprintf(opts + n, cap - n, "%s%s", i ? ":" : "", lowers[i] + plen);
+  }
+  n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s", upper + plen, work + plen);
+  /* the kernel copies one page of options; anything longer would be silently cut */
+  if (n >= 4096) {
+    snprintf(err, errlen, "overlay options are %zu bytes (limit 4095) for %d layers under %s", n, nlowers, dir);
+    free(opts);
+    errno = E2BIG;
+    return -1;
+  }
+
+  int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cwd < 0 || chdir(dir) < 0) {
+    snprintf(err, errlen, "chdir %s", dir);
+    free(opts);
+    if (cwd >= 0) close(cwd);
+    return -1;
+  }
+  int rc = mount("overlay", target, "overlay", 0, opts);
+  int saved = errno;
+  if (rc < 0) snprintf(err, errlen, "mount overlay on %s (%d layers, options %zu bytes)", target, nlowers, n);
+  if (fchdir(cwd) < 0) { /* cwd only matters for relative names above */ }
+  close(cwd);
+  free(opts);
+  errno = saved;
+  return rc;
+}

@@ -1,0 +1,211 @@
+// One cgroup per run: limits, OOM detection, and the guarantee that nothing of the step survives.
+// cgroup v2 when the unified hierarchy has memory and pids for us, else v1 memory/pids/cpu, each
+// under "<our own cgroup>/tsbuild/<run>" so the runs stay inside whatever contains tsbuild itself.
+// The helper's init joins these directories before it starts anything.
+import { promises as fs, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RunnerError } from './errors.js';
+import type { Limits } from './types.js';
+
+interface Hierarchy { version: 1 | 2; controllers: string[]; dir: string }
+
+export interface StepCgroup {
+  /** Directories the step's init must join. */
+  readonly dirs: string[];
+  oomKilled(): Promise<boolean>;
+  /** SIGKILL everything in the cgroup until it is empty. */
+  kill(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+let layout: Hierarchy[] | undefined;
+let counter = 0;
+
+/** The hierarchies a step cgroup is made of, found once per process from mountinfo and /proc/self/cgroup. */
+export function detectCgroups(): Hierarchy[] {
+  if (layout) return layout;
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' '));
+  const own = new Map<string, string>();
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (m) for (const c of m[1] === '' ? ['unified'] : m[1].split(',')) own.set(c, m[2]);
+  }
+  const mountOf = (pred: (fstype: string, opts: string[]) => boolean): { root: string; point: string } | undefined => {
+    for (const f of mounts) {
+      const sep = f.indexOf('-');
+      if (sep < 0 || !pred(f[sep + 1], (f[sep + 3] ?? '').split(','))) continue;
+      return { root: f[3], point: f[4] };
+    }
+    return undefined;
+  };
+  const join = (m: { root: string; point: string }, cg: string): string =>
+    path.join(m.point, m.root !== '/' && cg.startsWith(m.root) ? cg.slice(m.root.length) : cg);
+
+  const v2 = mountOf((t) => t === 'cgroup2');
+  if (v2 && own.has('unified')) {
+    const base = join(v2, own.get('unified') as string);
+    const available = safeRead(path.join(base, 'cgroup.controllers')).split(/\s+/);
+    if (available.includes('memory') && available.includes('pids')) {
+      const controllers = ['memory', 'pids', ...(available.includes('cpu') ? ['cpu'] : [])];
+      if (enableV2(base, controllers)) return (layout = [{ version: 2, controllers, dir: path.join(base, 'tsbuild') }]);
+    }
+  }
+  const found: Hierarchy[] = [];
+  for (const c of ['memory', 'pids', 'cpu']) {
+    const m = mountOf((t, opts) => t === 'cgroup' && opts.includes(c));
+    const cg = own.get(c);
+    if (m && cg !== undefined) found.push({ version: 1, controllers: [c], dir: path.join(join(m, cg), 'tsbuild') });
+  }
+  return (layout = found);
+}
+
+/** v2's "no internal processes" rule: controllers can only be delegated below a cgroup we may enable them in. */
+function enableV2(base: string, controllers: string[]): boolean {
+  const parent = path.join(base, 'tsbuild');
+  try {
+    const want = controllers.map((c) => `+${c}`).join(' ');
+    writeFileSync(path.join(base, 'cgroup.subtree_control'), want);
+    mkdirSync(parent, { recursive: true });
+    writeFileSync(path.join(parent, 'cgroup.subtree_control'), want);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function createStepCgroup(limits: Limits = {}): Promise<StepCgroup> {
+  const hs = detectCgroups();
+  const names = new Set(hs.flatMap((h) => h.controllers));
+  if (!names.has('memory') || !names.has('pids')) {
+    throw new RunnerError('RUNNER_CGROUP', 'no usable cgroup hierarchy with the memory and pids controllers (v2 or v1)');
+  }
+  if (counter === 0) await removeStale(hs);
+  const name = `run-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+  const dirs: string[] = [];
+  const cg: StepCgroup = {
+    dirs,
+    oomKilled: () => readOom(hs, dirs),
+    kill: () => killAll(dirs, hs),
+    remove: async () => {
+      await killAll(dirs, hs);
+      for (const d of dirs) await rmdirRetry(d);
+    },
+  };
+  try {
+    for (const h of hs) {
+      await fs.mkdir(h.dir, { recursive: true });
+      const dir = path.join(h.dir, name);
+      await fs.mkdir(dir);
+      dirs.push(dir);
+      await applyLimits(h, dir, limits);
+    }
+  } catch (e) {
+    await cg.remove().catch(() => undefined);
+    throw e instanceof RunnerError ? e : new RunnerError('RUNNER_CGROUP', `cannot create the step's cgroup: ${(e as Error).message}`, { cause: e });
+  }
+  return cg;
+}
+
+async function applyLimits(h: Hierarchy, dir: string, l: Limits): Promise<void> {
+  const set = (file: string, value: string | number): Promise<void> => fs.writeFile(path.join(dir, file), String(value));
+  for (const c of h.controllers) {
+    if (c === 'memory' && l.memoryBytes !== undefined) {
+      const bytes = Math.floor(l.memoryBytes);
+      if (h.version === 2) {
+        await set('memory.max', bytes);
+        await set('memory.swap.max', 0).catch(() => undefined); // absent without swap accounting
+      } else {
+        await set('memory.limit_in_bytes', bytes);
+        // memsw = memory + swap: equal to the memory limit means no swap at all
+        await set('memory.memsw.limit_in_bytes', bytes).catch(() => set('memory.swappiness', 0));
+      }
+    }
+    if (c === 'pids' && l.pids !== undefined) await set('pids.max', Math.max(1, Math.floor(l.pids)));
+    if (c === 'cpu' && l.cpus !== undefined) {
+      const quota = Math.max(1000, Math.round(l.cpus * 100000));
+      if (h.version === 2) await set('cpu.max', `${quota} 100000`);
+      else {
+        await set('cpu.cfs_period_us', 100000);
+        await set('cpu.cfs_quota_us', quota);
+      }
+    }
+  }
+}
+
+async function readOom(hs: Hierarchy[], dirs: string[]): Promise<boolean> {
+  for (let i = 0; i < hs.length; i++) {
+    if (!hs[i].controllers.includes('memory') || !dirs[i]) continue;
+    // v2: memory.events; v1: memory.oom_control (oom_kill since Linux 4.13)
+    const file = hs[i].version === 2 ? 'memory.events' : 'memory.oom_control';
+    const m = /^oom_kill (\d+)$/m.exec(await fs.readFile(path.join(dirs[i], file), 'utf8').catch(() => ''));
+    if (m && Number(m[1]) > 0) return true;
+  }
+  return false;
+}
+
+async function killAll(dirs: string[], hs: Hierarchy[]): Promise<void> {
+  for (let round = 0; round < 500; round++) {
+    let alive = 0;
+    for (let i = 0; i < dirs.length; i++) {
+      if (hs[i]?.version === 2 && round === 0) await fs.writeFile(path.join(dirs[i], 'cgroup.kill'), '1').catch(() => undefined);
+      const procs = (await fs.readFile(path.join(dirs[i], 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+      for (const pid of procs) {
+        alive++;
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    if (alive === 0) return;
+    await sleep(round < 20 ? 2 : 20);
+  }
+  throw new RunnerError('RUNNER_CGROUP', `processes of the step survive SIGKILL in ${dirs.join(', ')}`);
+}
+
+async function rmdirRetry(dir: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await fs.rmdir(dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || i >= 100) throw new RunnerError('RUNNER_CGROUP', `cannot remove cgroup ${dir}: ${code}`, { cause: e });
+      await sleep(10);
+    }
+  }
+}
+
+/** Cgroups of tsbuild processes that were SIGKILLed (their pid is gone): emptied and removed. */
+async function removeStale(hs: Hierarchy[]): Promise<void> {
+  for (const h of hs) {
+    const entries = await fs.readdir(h.dir).catch(() => [] as string[]);
+    for (const e of entries) {
+      const m = /^run-(\d+)-/.exec(e);
+      if (!m || isAlive(Number(m[1]))) continue;
+      const dir = path.join(h.dir, e);
+      await killAll([dir], [h]).catch(() => undefined);
+      await fs.rmdir(dir).catch(() => undefined);
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

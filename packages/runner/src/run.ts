@@ -1,0 +1,165 @@
+// run(): one sandboxed process tree. The helper (native/) does the kernel work; this side prepares
+// the temp dir and cgroup, answers the helper's "ready" with the resolved user, enforces the
+// timeout and cancellation, and always leaves nothing behind (cgroup emptied and removed, temp
+// files gone) before it resolves.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { createStepCgroup, type StepCgroup } from './cgroups.js';
+import { dropCopyUps } from './copy-up.js';
+import { RunnerError } from './errors.js';
+import { writeEtcFiles } from './etc-files.js';
+import { encodeRecords, helperPath } from './helper.js';
+import { configRecords, validateSpec } from './spec.js';
+import { resolveUser } from './user.js';
+import type { RunResult, RunSpec } from './types.js';
+
+/** How long a stopped step's helper gets to clean up before it is SIGKILLed. */
+const FORCE_KILL_MS = 3000;
+
+export async function run(spec: RunSpec): Promise<RunResult> {
+  validateSpec(spec);
+  const helper = helperPath();
+  const started = performance.now();
+  if (spec.signal?.aborted) return { exitCode: null, signal: null, oomKilled: false, timedOut: false, cancelled: true, durationMs: 0 };
+  const tmp = await fs.mkdtemp(path.join(tmpdir(), 'tsbuild-run-'));
+  const mountpoint = path.join(tmp, 'root');
+  let cg: StepCgroup | undefined;
+  try {
+    await fs.mkdir(mountpoint, { mode: 0o700 });
+    const etc = await writeEtcFiles(tmp, spec);
+    cg = await createStepCgroup(spec.limits);
+    return await supervise(helper, spec, encodeRecords(configRecords(spec, mountpoint, etc, cg.dirs)), cg, started);
+  } finally {
+    if (cg) await cg.remove();
+    await removeTemp(tmp);
+  }
+}
+
+/** Never a recursive rm: if a mount ever leaked onto `root`, that would walk into the rootfs. */
+async function removeTemp(tmp: string): Promise<void> {
+  await Promise.all(['hosts', 'resolv.conf', 'hostname'].map((f) => fs.unlink(path.join(tmp, f)).catch(() => undefined)));
+  await fs.rmdir(path.join(tmp, 'root')).catch(() => undefined);
+  await fs.rmdir(tmp).catch(() => undefined);
+}
+
+interface Status {
+  initPid?: number;
+  exit?: number;
+  signal?: number;
+  errors: { stage: string; message: string }[];
+  other: string[];
+  copyUps: string[];
+}
+
+async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: StepCgroup, started: number): Promise<RunResult> {
+  const stdio: StdioOptions = [
+    spec.stdin === 'inherit' ? 'inherit' : spec.stdin === undefined || spec.stdin === 'ignore' ? 'ignore' : 'pipe',
+    spec.stdout === 'inherit' ? 'inherit' : spec.stdout ? 'pipe' : 'ignore',
+    spec.stderr === 'inherit' ? 'inherit' : spec.stderr ? 'pipe' : 'ignore',
+    'pipe',
+    'pipe',
+  ];
+  const child = spawn(helper, ['run'], { stdio, env: {} });
+  const cfgPipe = child.stdio[3] as Writable;
+  const statusPipe = child.stdio[4] as Readable;
+  cfgPipe.on('error', () => undefined); // the helper may exit before reading it all
+  connectStreams(spec, child.stdin, child.stdout, child.stderr);
+
+  let timedOut = false;
+  let cancelled = false;
+  let userError: unknown;
+  let forceTimer: NodeJS.Timeout | undefined;
+  // Stopping empties the step's cgroup (init is outside it), so init still removes its mount stubs
+  // and reports; if the helper is stuck anyway, SIGKILL it and PDEATHSIG takes the namespace down.
+  const kill = (): void => {
+    void cg.kill().catch(() => undefined);
+    forceTimer ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_MS);
+  };
+  const onAbort = (): void => {
+    cancelled = true;
+    kill();
+  };
+  spec.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = spec.limits?.timeoutMs ? setTimeout(() => { timedOut = true; kill(); }, spec.limits.timeoutMs) : undefined;
+
+  const status: Status = { errors: [], other: [], copyUps: [] };
+  const lines = createInterface({ input: statusPipe, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    const [word, ...rest] = line.split(' ');
+    const arg = rest.join(' ');
+    if (word === 'init') status.initPid = Number(arg);
+    else if (word === 'exit') status.exit = Number(arg);
+    else if (word === 'signal') status.signal = Number(arg);
+    else if (word === 'copyup') status.copyUps.push(arg);
+    else if (word === 'error') status.errors.push({ stage: rest[0] ?? '', message: rest.slice(1).join(' ') });
+    else if (word === 'ready') {
+      // the root is pivoted and nothing of the step runs yet: read its /etc/passwd in-root
+      resolveUser(`/proc/${status.initPid}/root`, spec.user).then(
+        (u) => cfgPipe.end(encodeRecords([['uid', String(u.uid)], ['gid', String(u.gid)], ...u.additionalGids.map((g): [string, string] => ['group', String(g)])])),
+        (e: unknown) => {
+          userError = e;
+          child.kill('SIGKILL'); // nothing of the step runs yet
+        },
+      );
+    } else status.other.push(line);
+  });
+  cfgPipe.write(config);
+
+  const helperExit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  }).finally(() => {
+    if (timer) clearTimeout(timer);
+    if (forceTimer) clearTimeout(forceTimer);
+    spec.signal?.removeEventListener('abort', onAbort);
+  });
+
+  const oomKilled = await cg.oomKilled();
+  if (spec.rootfs.type === 'overlay' && status.copyUps.length > 0) {
+    // every process of the step is gone by now (init reaped them all, or the namespace died)
+    await cg.kill();
+    await dropCopyUps(spec.rootfs.upperDir, spec.rootfs.lowerDirs, status.copyUps);
+  }
+  const durationMs = performance.now() - started;
+  if (userError !== undefined) throw userError;
+  if (!timedOut && !cancelled) throwSetupError(status, helperExit);
+  return {
+    exitCode: status.exit ?? null,
+    signal: status.exit !== undefined ? null : signalName(status.signal ?? osConstants.signals.SIGKILL),
+    oomKilled,
+    timedOut,
+    cancelled,
+    durationMs,
+  };
+}
+
+function throwSetupError(status: Status, helperExit: { code: number | null; signal: NodeJS.Signals | null }): void {
+  const err = status.errors[0];
+  if (err) {
+    const code = err.stage === 'exec' ? 'RUNNER_EXEC' : 'RUNNER_SETUP';
+    throw new RunnerError(code, err.stage === 'exec' ? `exec ${err.message}` : `sandbox setup failed (${err.stage}): ${err.message}`, {
+      details: { stage: err.stage },
+    });
+  }
+  if (status.exit === undefined && status.signal === undefined) {
+    throw new RunnerError('RUNNER_SETUP', `sandbox helper ended without a status (exit ${helperExit.code ?? helperExit.signal}) ${status.other.join('; ')}`.trim());
+  }
+}
+
+function connectStreams(spec: RunSpec, stdin: Writable | null, stdout: Readable | null, stderr: Readable | null): void {
+  if (stdin && spec.stdin && typeof spec.stdin === 'object') {
+    stdin.on('error', () => undefined); // EPIPE when the step does not read its input
+    spec.stdin.pipe(stdin);
+  }
+  if (stdout && spec.stdout && typeof spec.stdout === 'object') stdout.pipe(spec.stdout, { end: false });
+  if (stderr && spec.stderr && typeof spec.stderr === 'object') stderr.pipe(spec.stderr, { end: false });
+}
+
+function signalName(n: number): string {
+  const found = Object.entries(osConstants.signals).find(([, v]) => v === n);
+  return found ? found[0] : `SIG${n}`;
+}

@@ -1,0 +1,172 @@
+// RT-04/RT-05 and exit-status checks, observed from inside the sandbox over a busybox rootfs.
+import test from 'ava';
+import { readFileSync, readlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { isRunnerError, run, type RunSpec } from '../src/index.js';
+import { baseSpec, removeTree, runCaptured, sh, tempDir, unpackBusybox } from './helpers/fixture.js';
+
+let dir = '';
+let rootfs: RunSpec['rootfs'];
+
+test.before(() => {
+  dir = tempDir('isolation');
+  unpackBusybox(dir);
+  rootfs = { type: 'dir', path: path.join(dir, 'rootfs') };
+});
+test.after.always(() => removeTree(dir));
+
+test.serial('the five namespaces differ from the host ones', async (t) => {
+  const kinds = ['pid', 'mnt', 'uts', 'ipc', 'net'];
+  const r = await sh(rootfs, kinds.map((k) => `readlink /proc/self/ns/${k}`).join('; '));
+  t.is(r.exitCode, 0, r.stderr);
+  const inside = r.stdout.trim().split('\n');
+  t.is(inside.length, 5);
+  kinds.forEach((k, i) => t.not(inside[i], readlinkSync(`/proc/self/ns/${k}`), k));
+});
+
+test.serial('ps shows only the step: our init as pid 1 and the command', async (t) => {
+  const r = await sh(rootfs, 'sleep 30 & ps -o pid,comm');
+  t.is(r.exitCode, 0, r.stderr);
+  const pids = r.stdout.trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0]));
+  t.deepEqual(pids.slice(0, 2), [1, 2]);
+  t.true(pids.length <= 4, r.stdout);
+  t.true(pids.every((p) => p < 10), r.stdout);
+});
+
+test.serial('hostname, /etc/hostname and /etc/hosts are the ones given', async (t) => {
+  const r = await sh(rootfs, 'hostname; cat /etc/hostname; cat /etc/hosts', { hostname: 'step-42', extraHosts: ['10.0.0.7\tregistry.local'] });
+  t.is(r.exitCode, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  t.is(lines[0], 'step-42');
+  t.is(lines[1], 'step-42');
+  t.regex(r.stdout, /127\.0\.1\.1\tstep-42/);
+  t.regex(r.stdout, /10\.0\.0\.7\tregistry\.local/);
+});
+
+async function withServer(fn: (port: number, connections: () => number) => Promise<void>): Promise<void> {
+  let count = 0;
+  const server = net.createServer((s) => {
+    count++;
+    s.end('hello\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await fn((server.address() as net.AddressInfo).port, () => count);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+test.serial('network none: only lo, up, and the host loopback server is unreachable', async (t) => {
+  await withServer(async (port, connections) => {
+    const r = await sh(rootfs, `ls /sys/class/net; cat /sys/class/net/lo/operstate; nc -w 2 127.0.0.1 ${port} </dev/null && echo CONNECTED || echo REFUSED`);
+    t.is(r.exitCode, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    t.is(lines[0], 'lo');
+    t.true(['unknown', 'up'].includes(lines[1]), lines[1]);
+    t.is(lines.at(-1), 'REFUSED');
+    t.is(connections(), 0);
+  });
+});
+
+test.serial('network host reaches the host loopback server (control for the test above)', async (t) => {
+  await withServer(async (port, connections) => {
+    const r = await sh(rootfs, `nc -w 2 127.0.0.1 ${port} </dev/null`, { network: 'host' });
+    t.is(r.exitCode, 0, r.stderr);
+    t.is(r.stdout, 'hello\n');
+    t.is(connections(), 1);
+  });
+});
+
+test.serial("root gets Docker's default capabilities, nothing inheritable or ambient", async (t) => {
+  const r = await sh(rootfs, 'grep ^Cap /proc/self/status; grep NoNewPrivs /proc/self/status');
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /CapEff:\t00000000a80425fb/);
+  t.regex(r.stdout, /CapPrm:\t00000000a80425fb/);
+  t.regex(r.stdout, /CapBnd:\t00000000a80425fb/);
+  t.regex(r.stdout, /CapInh:\t0000000000000000/);
+  t.regex(r.stdout, /CapAmb:\t0000000000000000/);
+  t.regex(r.stdout, /NoNewPrivs:\t1/);
+});
+
+test.serial('mount, unshare, sysrq-trigger, core_pattern and sysfs writes all fail', async (t) => {
+  const hostCore = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
+  const attempts = [
+    'mount -t tmpfs none /mnt',
+    'unshare -m true',
+    'echo c > /proc/sysrq-trigger',
+    "echo '|/bin/evil' > /proc/sys/kernel/core_pattern",
+    'echo x > /sys/kernel/uevent_helper',
+    'mknod /b b 8 0 && head -c1 /b',
+  ];
+  const r = await sh(rootfs, attempts.map((a, i) => `(${a}) 2>/dev/null && echo "ok ${i}" || echo "fail ${i}"`).join('; '));
+  t.is(r.exitCode, 0, r.stderr);
+  attempts.forEach((a, i) => t.regex(r.stdout, new RegExp(`^fail ${i}$`, 'm'), a));
+  t.is(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), hostCore);
+});
+
+test.serial('masked /proc files read empty', async (t) => {
+  const r = await sh(rootfs, 'for f in keys timer_list interrupts kcore sched_debug; do [ -e /proc/$f ] && echo "$f $(wc -c < /proc/$f)"; done; true');
+  t.is(r.exitCode, 0, r.stderr);
+  for (const line of r.stdout.trim().split('\n').filter(Boolean)) t.regex(line, / 0$/, line);
+});
+
+test.serial('only fds 0-2 are open (plus the fd ls reads the directory with)', async (t) => {
+  const r = await sh(rootfs, 'ls /proc/self/fd');
+  t.is(r.exitCode, 0, r.stderr);
+  const fds = r.stdout.trim().split(/\s+/).map(Number);
+  t.deepEqual(fds.slice(0, 3), [0, 1, 2]);
+  t.true(fds.length <= 4, r.stdout);
+});
+
+test.serial('/dev is minimal and its nodes are the real devices', async (t) => {
+  const r = await sh(rootfs, 'ls /dev | tr "\\n" " "; echo; stat -c "%t,%T" /dev/null /dev/zero; echo x > /dev/null && head -c 4 /dev/zero | wc -c');
+  t.is(r.exitCode, 0, r.stderr);
+  const [names, nullDev, zeroDev, zeroBytes] = r.stdout.trim().split('\n');
+  t.deepEqual(names.trim().split(' ').sort(), ['fd', 'full', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero']);
+  t.is(nullDev, '1,3');
+  t.is(zeroDev, '1,5');
+  t.is(zeroBytes.trim(), '4');
+});
+
+test.serial('exit codes 0 and 3 come back; kill -9 $$ is SIGKILL, 137 through a shell', async (t) => {
+  t.is((await sh(rootfs, 'exit 0')).exitCode, 0);
+  t.is((await sh(rootfs, 'exit 3')).exitCode, 3);
+  const killed = await sh(rootfs, 'kill -9 $$');
+  t.is(killed.exitCode, null);
+  t.is(killed.signal, 'SIGKILL');
+  t.false(killed.oomKilled);
+  const nested = await sh(rootfs, "sh -c 'kill -9 $$'; exit $?");
+  t.is(nested.exitCode, 137);
+  t.is(nested.signal, null);
+});
+
+test.serial('env is exactly the one given, argv[0] is looked up in its PATH', async (t) => {
+  const r = await runCaptured(baseSpec(rootfs, ['env'], { env: ['PATH=/usr/bin', 'A=1', 'B=two words'] }));
+  t.is(r.exitCode, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['PATH=/usr/bin', 'A=1', 'B=two words']);
+  const missing = await run(baseSpec(rootfs, ['env'], { env: ['PATH=/nowhere'] })).catch((e: unknown) => e);
+  t.true(isRunnerError(missing, 'RUNNER_EXEC'), String(missing));
+});
+
+test.serial('user, groups, umask and a created working directory owned by the user', async (t) => {
+  const r = await sh(rootfs, 'id -u; id -g; umask; pwd; stat -c %u:%g .', { user: 'app', cwd: '/home/app/work/deep' });
+  t.is(r.exitCode, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['1000', '1000', '0022', '/home/app/work/deep', '1000:1000']);
+  const caps = await sh(rootfs, 'grep CapEff /proc/self/status', { user: '1000:1000' });
+  t.regex(caps.stdout, /CapEff:\t0000000000000000/);
+  const numeric = await sh(rootfs, 'id -u; id -g', { user: '4242:4343' });
+  t.deepEqual(numeric.stdout.trim().split('\n'), ['4242', '4343']);
+});
+
+test.serial('a missing user is a typed error before anything runs', async (t) => {
+  const e = await run(baseSpec(rootfs, ['true'], { user: 'nobody-here' })).catch((x: unknown) => x);
+  t.true(isRunnerError(e, 'RUNNER_USER_NOT_FOUND'), String(e));
+});
+
+test.serial('stdin is passed through', async (t) => {
+  const { Readable } = await import('node:stream');
+  const r = await runCaptured({ ...baseSpec(rootfs, ['cat']), stdin: Readable.from(['piped ', 'input']) });
+  t.is(r.stdout, 'piped input');
+});
