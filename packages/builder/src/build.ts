@@ -70,6 +70,8 @@ export interface BuildResult {
   totalSteps: number;
   /** Uncompressed size of all layers. */
   sizeBytes: number;
+  /** Context files whose content was read (0 when the stat cache answered everything). */
+  contextFilesRead: number;
 }
 
 export async function build(options: BuildOptions, io: BuildIO = {}): Promise<BuildResult> {

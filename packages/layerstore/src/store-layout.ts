@@ -1,7 +1,7 @@
 // The on-disk layout of a store root, and creating it. The root is an OCI image layout
 // (oci-layout, index.json, blobs/sha256/) that skopeo/umoci read as it stands; the other
 // folders are ours and ignored by those tools.
-import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';

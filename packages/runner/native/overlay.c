@@ -1,7 +1,11 @@
 /* Overlay mounting with short option strings. mount(2) takes at most one page of options, which is
  * only ~49 lowerdirs at store-length absolute paths. We chdir to the deepest directory shared by all
  * layer paths and pass names relative to it (overlayfs resolves them at mount time against our cwd),
- * which fits hundreds of layers. Paths are checked by the TS side for ',' ':' '\' (no escaping here). */
+ * which fits hundreds of layers with short snapshot names. When even that is too long (130 layers
+ * named by 64-hex ids), a private tmpfs is mounted on the target first, holding symlinks "0".."N",
+ * "u", "w" to the real dirs, and the overlay is mounted on top of it with those names (overlayfs
+ * follows the symlinks once, at mount time). Callers unmount twice. Paths are checked by the TS side
+ * for ',' ':' '\' (no escaping here). */
 #include "sandbox.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +40,7 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
   dir[plen] = '\0';
 
   size_t cap = 64 + strlen(upper) + strlen(work);
-  for (int i = 0; i < nlowers; i++) cap += strlen(lowers[i]) + 1;
+  for (int i = 0; i < nlowers; i++) cap += strlen(lowers[i]) + 12;
   char *opts = malloc(cap);
   if (!opts) { errno = ENOMEM; snprintf(err, errlen, "out of memory"); return -1; }
   size_t n = (size_t)snprintf(opts, cap, "lowerdir=");
@@ -44,16 +48,41 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
     n += (size_t)snprintf(opts + n, cap - n, "%s%s", i ? ":" : "", lowers[i] + plen);
   }
   n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s", upper + plen, work + plen);
-  /* the kernel copies one page of options; anything longer would be silently cut */
+  int linkfd = -1;
+  /* the kernel copies one page of options; anything longer would be cut */
   if (n >= 4096) {
-    snprintf(err, errlen, "overlay options are %zu bytes (limit 4095) for %d layers under %s", n, nlowers, dir);
-    free(opts);
-    errno = E2BIG;
-    return -1;
+    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700,size=1m") < 0) {
+      snprintf(err, errlen, "mount the layer-name tmpfs on %s", target);
+      free(opts);
+      return -1;
+    }
+    linkfd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    char name[16];
+    int bad = linkfd < 0;
+    for (int i = 0; i < nlowers && !bad; i++) {
+      snprintf(name, sizeof name, "%d", i);
+      bad = symlinkat(lowers[i], linkfd, name) < 0;
+    }
+    if (bad || symlinkat(upper, linkfd, "u") < 0 || symlinkat(work, linkfd, "w") < 0) {
+      snprintf(err, errlen, "layer-name symlinks on %s", target);
+      umount2(target, MNT_DETACH);
+      free(opts);
+      return -1;
+    }
+    n = (size_t)snprintf(opts, cap, "lowerdir=");
+    for (int i = 0; i < nlowers; i++) n += (size_t)snprintf(opts + n, cap - n, "%s%d", i ? ":" : "", i);
+    n += (size_t)snprintf(opts + n, cap - n, ",upperdir=u,workdir=w");
+    if (n >= 4096) {
+      snprintf(err, errlen, "overlay options are %zu bytes (limit 4095) for %d layers", n, nlowers);
+      umount2(target, MNT_DETACH);
+      free(opts);
+      errno = E2BIG;
+      return -1;
+    }
   }
 
   int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (cwd < 0 || chdir(dir) < 0) {
+  if (cwd < 0 || (linkfd >= 0 ? fchdir(linkfd) : chdir(dir)) < 0) {
     snprintf(err, errlen, "chdir %s", dir);
     free(opts);
     if (cwd >= 0) close(cwd);
@@ -62,6 +91,10 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
   int rc = mount("overlay", target, "overlay", 0, opts);
   int saved = errno;
   if (rc < 0) snprintf(err, errlen, "mount overlay on %s (%d layers, options %zu bytes)", target, nlowers, n);
+  if (linkfd >= 0) {
+    close(linkfd);
+    if (rc < 0) umount2(target, MNT_DETACH);
+  }
   if (fchdir(cwd) < 0) { /* cwd only matters for relative names above */ }
   close(cwd);
   free(opts);

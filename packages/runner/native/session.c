@@ -53,7 +53,12 @@ int session_main(void) {
       int rc = mount_overlay((const char *const *)words + 5, n - 5, words[3], words[4], words[2], err, sizeof err);
       reply(words[1], rc < 0 ? err : NULL);
     } else if (n == 3 && !strcmp(words[0], "umount")) {
-      reply(words[1], umount2(words[2], MNT_DETACH) < 0 ? "umount" : NULL);
+      /* the overlay, then the layer-name tmpfs below it if one was needed */
+      int rc = umount2(words[2], MNT_DETACH);
+      int saved = errno;
+      if (rc == 0) umount2(words[2], MNT_DETACH);
+      errno = saved;
+      reply(words[1], rc < 0 ? "umount" : NULL);
     } else {
       errno = EINVAL;
       reply(n > 1 ? words[1] : "-", "bad request");

@@ -42,6 +42,7 @@ export function renderExcerpt(loc: SourceRange, text?: string): string {
   const source = text ?? readSourceQuietly(loc.file);
   if (source === undefined) return '';
   const lines = source.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const from = Math.max(1, loc.start.line - CONTEXT_LINES);
   const to = Math.min(lines.length, Math.max(loc.end.line, loc.start.line) + CONTEXT_LINES);
   const width = String(to).length;

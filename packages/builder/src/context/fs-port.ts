@@ -24,7 +24,15 @@ export interface ContextFs {
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 
 export const nodeFs: ContextFs = {
-  lstat: (p) => fs.lstatSync(p, { bigint: true, throwIfNoEntry: false }),
+  lstat(p) {
+    try {
+      return fs.lstatSync(p, { bigint: true, throwIfNoEntry: false });
+    } catch (err) {
+      // `file/x`: a component that is not a directory means "does not exist", as ENOENT does.
+      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw err;
+    }
+  },
   readdir: (p) => fs.readdirSync(p),
   readdirRaw: (p) => fs.readdirSync(p, { encoding: 'buffer' }),
   readlink: (p) => fs.readlinkSync(p, { encoding: 'buffer' }),

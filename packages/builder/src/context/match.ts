@@ -25,6 +25,8 @@ export function matchSources(env: ResolveEnv, sources: readonly string[], opts: 
     const matches = first < 0 ? [resolvePlain(env, source, rel, clamped, follow)]
       : resolveWildcard(env, source, comps.slice(0, first).join('/'), comps.slice(first).join('/'), follow, result.warnings);
     for (const m of matches) {
+      // --exclude also applies to a file source itself, by the name it is copied under.
+      if (m.resolved.stat?.isDirectory() !== true && exclude.excludedBy(baseName(m.named), false) !== undefined) continue;
       const matched = expandMatch(env, index, source, m, exclude, result.warnings);
       result.sources.push(matched);
       result.entries.push(...matched.entries);
@@ -81,7 +83,7 @@ function resolveWildcard(env: ResolveEnv, source: string, base: string, pattern:
 function expandMatch(env: ResolveEnv, index: number, source: string, m: Match, exclude: IgnoreRules, warnings: string[]): MatchedSource {
   const stat = m.resolved.stat!;
   const type = typeOf(stat);
-  const name = m.named.split('/').pop() ?? '';
+  const name = baseName(m.named);
   if (type === 'special') {
     throw buildError(CONTEXT_CODES.specialFile, `${JSON.stringify(source)} is a FIFO, socket or device; only files, directories and symlinks can be copied`,
       { source, path: m.resolved.rel });
@@ -139,4 +141,8 @@ function missing(source: string, rel: string, clamped: boolean, resolved: Resolv
       details, 'only files inside the context directory can be copied; move the file or widen the context');
   }
   return buildError(CONTEXT_CODES.notFound, `${JSON.stringify(source)} not found in the build context`, details);
+}
+
+function baseName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
 }

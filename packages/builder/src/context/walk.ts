@@ -67,38 +67,38 @@ interface DirFrame {
 }
 
 /**
- * The entries below `base` (not `base` itself), depth-first in sorted order. Excluded directories that
- * were only entered for a possible exception and kept nothing are dropped at the end.
+ * The entries below `base` (not `base` itself), depth-first pre-order with sorted siblings. Excluded
+ * directories that were only entered for a possible exception and kept nothing are dropped at the end.
  */
 export function walkBelow(baseRel: string, baseHost: HostPath, opts: WalkOptions): WalkEntry[] {
   const out: WalkEntry[] = [];
   const provisional = new Set<WalkEntry>();
-  const stack: DirFrame[] = [{ path: baseRel, host: baseHost, rel: '', pathBytes: undefined, depth: 0 }];
+  const base: DirFrame = { path: baseRel, host: baseHost, rel: '', pathBytes: undefined, depth: 0 };
+  const stack = listDir(base, opts.fs).reverse();
   while (stack.length > 0) {
-    const dir = stack.pop()!;
-    const children: DirFrame[] = [];
-    for (const child of listDir(dir, opts.fs)) {
-      let stat: BigIntStats | undefined;
-      try {
-        stat = opts.fs.lstat(child.host);
-      } catch (err) {
-        throw unreadable(child.path, err);
-      }
-      if (stat === undefined) continue; // removed while we walked
-      const type = typeOf(stat);
-      const isDir = type === 'dir';
-      const excluded = opts.ignore.excludedBy(child.path, isDir) !== undefined ||
-        (opts.exclude?.excludedBy(child.rel, isDir) !== undefined);
-      const mayHoldExceptions = isDir && (opts.ignore.hasExceptions() || (opts.exclude?.hasExceptions() ?? false));
-      if (excluded && !mayHoldExceptions) continue;
-      const entry: WalkEntry = { path: child.path, rel: child.rel, host: child.host, stat, type };
-      if (child.pathBytes !== undefined) entry.pathBytes = child.pathBytes;
-      out.push(entry);
-      if (excluded) provisional.add(entry);
-      const descend = opts.visit === undefined || excluded ? true : opts.visit(entry, child.depth);
-      if (isDir && descend) children.push(child);
+    const child = stack.pop()!;
+    let stat: BigIntStats | undefined;
+    try {
+      stat = opts.fs.lstat(child.host);
+    } catch (err) {
+      throw unreadable(child.path, err);
     }
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    if (stat === undefined) continue; // removed while we walked
+    const type = typeOf(stat);
+    const isDir = type === 'dir';
+    const excluded = opts.ignore.excludedBy(child.path, isDir) !== undefined ||
+      (opts.exclude?.excludedBy(child.rel, isDir) !== undefined);
+    const mayHoldExceptions = isDir && (opts.ignore.hasExceptions() || (opts.exclude?.hasExceptions() ?? false));
+    if (excluded && !mayHoldExceptions) continue;
+    const entry: WalkEntry = { path: child.path, rel: child.rel, host: child.host, stat, type };
+    if (child.pathBytes !== undefined) entry.pathBytes = child.pathBytes;
+    out.push(entry);
+    if (excluded) provisional.add(entry);
+    const descend = opts.visit === undefined || excluded ? true : opts.visit(entry, child.depth);
+    if (isDir && descend) {
+      const children = listDir(child, opts.fs);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
   }
   return provisional.size === 0 ? out : dropEmptyProvisional(out, provisional);
 }

@@ -1,6 +1,7 @@
 // One execution of a build plan: the shared state of its stages (results, resolved images, the mount
 // session, step numbers) and the scheduling of stages: each starts when the stages it needs are done,
 // at most `maxParallelStages` at once. The first failure cancels the rest.
+import path from 'node:path';
 import type { ImageRecord } from '@tsbuild/layerstore';
 import { BuildError, DockerfileError } from '../errors.js';
 import type { FromInstruction, Instruction } from '../instructions/types.js';
@@ -64,7 +65,7 @@ export class BuildRun {
       else outer.addEventListener('abort', () => this.abort.abort(outer.reason), { once: true });
     }
     this.services = { ...deps.services, signal: this.abort.signal };
-    this.steps = new StepNumbers(deps.plan, deps.plan.file);
+    this.steps = new StepNumbers(deps.plan, displayName(deps.plan.file));
     this.mounts = new LazyMountSession(deps.services.runner);
     this.sources = new SourceResolver({
       plan: deps.plan,
@@ -194,4 +195,11 @@ export class BuildRun {
   parseTrigger(text: string, at: FromInstruction): Instruction {
     return this.deps.parseTrigger(text, at);
   }
+}
+
+/** "Dockerfile" or "sub/Dockerfile.dev" rather than an absolute path, in step titles. */
+function displayName(file: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const rel = path.relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') ? rel : file;
 }

@@ -50,6 +50,8 @@ export interface ExecuteBuildResult {
   cachedSteps: number;
   totalSteps: number;
   sizeBytes: number;
+  /** Context files whose content was read (0 when the stat cache answered everything). */
+  contextFilesRead: number;
 }
 
 export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuildResult> {
@@ -119,6 +121,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
       cachedSteps: run.counters.cached,
       totalSteps: run.counters.total,
       sizeBytes: target.layers.reduce((n, l) => n + l.blob.size, 0),
+      contextFilesRead: context.filesRead,
     };
   } finally {
     if (!o.store) await store.close();

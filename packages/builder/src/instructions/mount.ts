@@ -96,6 +96,7 @@ export function parseMountSpec(raw: string, range: SourceRange, ctx: ParseContex
   // Validate what is already final now, so mistakes surface before anything runs.
   const staticOpts = Object.fromEntries(Object.entries(options).filter(([, v]) => !v.includes('$')));
   checkMount(type, staticOpts, fail, false);
+  if ((type === 'bind' || type === 'cache' || type === 'tmpfs') && options['target'] === undefined) fail('target is required');
   return spec;
 }
 

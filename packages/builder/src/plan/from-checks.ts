@@ -35,7 +35,7 @@ export function checkFromLines(
       }
     }
     const base = tryExpand(from.image, defaultsMeta, escape);
-    if (base !== undefined && base.used.length > 0 && !REFERENCE.test(base.value.trim())) {
+    if (base !== undefined && base.used.length > 0 && base.used.every((n) => declared.has(n)) && !REFERENCE.test(base.value.trim())) {
       out.push(warning('InvalidDefaultArgInFrom', `Default value for ARG ${from.image} results in empty or invalid base image name`, from.location));
     }
     if (from.platform !== undefined) {

@@ -73,8 +73,8 @@ export function createPlainProgress(out: Writable): ProgressSink {
 export function formatSummary(e: Extract<ProgressEvent, { type: 'build-done' }>): string {
   const tags = e.tags.length > 0 ? `, tagged ${e.tags.join(', ')}` : '';
   return (
+    `writing image ${e.imageId} done\n` +
     `Built in ${formatDuration(e.durationMs)}: ${e.cachedSteps}/${e.totalSteps} steps cached, ` +
-    `image ${e.imageId.replace(/^sha256:/, '').slice(0, 12)} (${formatSize(e.sizeBytes)})${tags}\n` +
-    `writing image ${e.imageId} done\n`
+    `image ${e.imageId.replace(/^sha256:/, '').slice(0, 12)} (${formatSize(e.sizeBytes)})${tags}\n`
   );
 }

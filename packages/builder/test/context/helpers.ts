@@ -1,4 +1,5 @@
 // Real temporary trees for context tests, and a file system that counts what is opened.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,4 +63,9 @@ export function codeOf(fn: () => unknown): string | undefined {
   } catch (err) {
     return (err as { code?: string }).code ?? String(err);
   }
+}
+
+/** Node has no mkfifo; the coreutils tool does it. */
+export function mkfifo(p: string): void {
+  execFileSync('mkfifo', [p]);
 }

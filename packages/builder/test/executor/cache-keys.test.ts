@@ -151,6 +151,8 @@ test('a no-op rebuild does no layer work and reads no context file', async (t) =
   t.is(again.result.cachedSteps, 3);
   t.is(again.result.totalSteps, 3);
   t.is(again.result.imageId, first.result.imageId, 'a fully cached rebuild gives the same image');
+  t.is(first.result.contextFilesRead, 3);
+  t.is(again.result.contextFilesRead, 0, 'the stat cache answered for every context file');
 });
 
 test('--no-cache runs everything again', async (t) => {

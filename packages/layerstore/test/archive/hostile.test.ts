@@ -4,7 +4,6 @@ import test from 'ava';
 import { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isStoreError } from '../../src/errors.js';
 import { sha256, tempStore } from '../helpers/temp-root.js';

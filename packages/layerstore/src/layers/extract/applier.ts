@@ -13,7 +13,7 @@
 import { closeSync, lstatSync, linkSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, writeSync, lutimesSync, constants as fsc, type Stats } from 'node:fs';
 import { StoreError } from '../../errors.js';
 import { fsx } from '../../native.js';
-import { cleanInRoot, mkdirAllInRootSync, resolveParentInRoot } from '../../fs/resolve.js';
+import { cleanInRoot, mkdirAllInRootSync, resolveInRootSync, resolveParentInRoot } from '../../fs/resolve.js';
 import { OPAQUE_XATTR } from '../commit/walk.js';
 import type { TarEntry } from './entry.js';
 import { invalidArchive } from './limits.js';
@@ -56,13 +56,17 @@ export class Applier {
   /** Applies one entry; `data` must be consumed (it is drained when the entry carries no file). */
   async apply(e: TarEntry, data: AsyncIterable<Buffer>): Promise<void> {
     const clean = cleanInRoot(e.name);
-    const r = resolveParentInRoot(this.root, clean);
-    if (clean === '' || r.base === '') return drain(data); // the root itself is never replaced
-    if (r.base.startsWith(WH)) {
-      this.applyWhiteout(e, r.parent, r.base);
+    if (clean === '') return drain(data); // the root itself is never replaced
+    const slash = clean.lastIndexOf('/');
+    const parentRel = slash < 0 ? '' : clean.slice(0, slash);
+    const base = clean.slice(slash + 1);
+    if (base.startsWith(WH)) {
+      this.applyWhiteout(e, parentRel, base);
       return drain(data);
     }
-    this.ensureParent(r.parent);
+    // One in-root resolution that also creates missing parents; everything below uses its result.
+    const parent = this.ensureParent(parentRel);
+    const r = { parent, path: parent + '/' + base };
     const existing = lstatMaybe(r.path);
     if (existing !== undefined && !(existing.isDirectory() && e.type === 'directory')) {
       rmSync(r.path, { recursive: true, force: true });
@@ -110,9 +114,9 @@ export class Applier {
     }
   }
 
-  private ensureParent(parent: string): void {
-    if (parent === this.root) return;
-    mkdirAllInRootSync(this.root, parent.slice(this.root.length + 1));
+  /** mkdir -p of `parentRel` in-root; returns the resolved host path of the parent dir. */
+  private ensureParent(parentRel: string): string {
+    return parentRel === '' ? this.root : mkdirAllInRootSync(this.root, parentRel);
   }
 
   private async writeFile(path: string, e: TarEntry, data: AsyncIterable<Buffer>, owner: Owner): Promise<void> {
@@ -141,30 +145,32 @@ export class Applier {
     linkSync(t.path, path); // link(2) does not follow a symlink target: the link names the symlink itself
   }
 
-  private applyWhiteout(e: TarEntry, parent: string, base: string): void {
-    if (base === OPQ) return this.applyOpaque(parent);
+  private applyWhiteout(e: TarEntry, parentRel: string, base: string): void {
+    if (base === OPQ) return this.applyOpaque(parentRel);
     const target = base.slice(WH.length);
     if (target === '' || target === '.' || target === '..') {
       throw invalidArchive(`${JSON.stringify(e.name)}: invalid whiteout`, { entry: e.name });
     }
     if (target.startsWith(WH)) return; // aufs metadata (.wh..wh.plnk etc.): not a whiteout
-    const path = parent === '/' ? '/' + target : parent + '/' + target;
+    // 'add' deletes only what exists (a missing parent means nothing to delete); 'overlay' needs the
+    // parent dirs to hold the whiteout device.
+    const parent = this.opts.mode === 'add' ? resolveInRootSync(this.root, parentRel) : this.ensureParent(parentRel);
+    const path = parent + '/' + target;
     if (this.created.has(path)) return;
     if (this.opts.mode === 'add') {
       rmSync(path, { recursive: true, force: true });
       return;
     }
-    this.ensureParent(parent);
     if (lstatMaybe(path) !== undefined) rmSync(path, { recursive: true, force: true });
     fsx.mknod(path, fsc.S_IFCHR, 0, 0);
   }
 
-  private applyOpaque(dir: string): void {
+  private applyOpaque(dirRel: string): void {
     if (this.opts.mode === 'overlay') {
-      this.ensureParent(dir);
-      fsx.lsetxattr(dir, OPAQUE_XATTR, Buffer.from('y'));
+      fsx.lsetxattr(this.ensureParent(dirRel), OPAQUE_XATTR, Buffer.from('y'));
       return;
     }
+    const dir = resolveInRootSync(this.root, dirRel);
     if (lstatMaybe(dir)?.isDirectory() === true) this.removeUncreated(dir);
   }
 
