@@ -60,6 +60,7 @@ export async function openMountSession(): Promise<MountSession> {
 
   return {
     async mountOverlay(lowerDirs: string[], upperDir: string, workDir: string): Promise<MountedRoot> {
+      if (closed) throw new RunnerError('RUNNER_MOUNT_SESSION', 'mount session is closed');
       if (lowerDirs.length === 0) throw new RunnerError('RUNNER_INVALID_SPEC', 'an overlay needs at least one lower dir');
       for (const d of lowerDirs) checkLayerPath(d, 'lower dir');
       checkLayerPath(upperDir, 'upper dir');

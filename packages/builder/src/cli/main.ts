@@ -7,7 +7,7 @@ import { reportError } from './render-error.js';
 import { trapInterrupts } from './signals.js';
 import { buildCommand } from './commands/build.js';
 import { checkCommand, parseCommand } from './commands/check.js';
-import { runCommand } from './commands/run.js';
+import { runCommand, separateRunCommand } from './commands/run.js';
 import { imageCommands } from './commands/images.js';
 import { archiveCommands } from './commands/archive.js';
 import { registryCommands } from './commands/registry.js';
@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = code;
     },
   };
-  let y: Argv = yargs(argv)
+  let y: Argv = yargs(separateRunCommand(argv))
     .scriptName('tsbuild')
     .usage('$0 [build] [options] CONTEXT\n\nA daemonless Dockerfile image builder.')
     .option('root', {

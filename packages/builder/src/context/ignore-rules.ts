@@ -33,6 +33,8 @@ export interface IgnoreRules {
 interface Rule {
   line: number;
   pattern: string;
+  /** The pattern without `!`. */
+  body: string;
   negated: boolean;
   matcher: ReturnType<Factory>;
 }
@@ -62,21 +64,32 @@ export function parseIgnoreRules(text: string, file?: string): IgnoreRules {
     } catch (err) {
       throw invalid(file, line, raw, `the pattern does not compile (${(err as Error).message})`);
     }
-    rules.push({ line, pattern: raw.trim(), negated, matcher });
+    rules.push({ line, pattern: raw.trim(), body, negated, matcher });
   });
   const exceptions = rules.some((r) => r.negated);
+  // One matcher over all lines answers the common question (excluded or not) with one cache entry per
+  // path; the per-line matchers only run for excluded paths, to name the line. Their caches grow with
+  // every path asked, so they are rebuilt now and then instead of holding lines × paths entries.
+  const all = createIgnore({ ignorecase: false }).add(rules.map((r) => (r.negated ? `!${r.body}` : r.body)));
+  let asked = 0;
   return {
     file,
     patterns: rules.map((r) => r.pattern),
     hasExceptions: () => exceptions,
     excludedBy(rel: string): ExclusionHit | undefined {
-      if (rel === '' || rules.length === 0) return undefined;
+      if (rel === '' || rules.length === 0 || !all.ignores(rel)) return undefined;
+      if (++asked > PER_LINE_CACHE_LIMIT) {
+        asked = 0;
+        for (const rule of rules) rule.matcher = createIgnore({ ignorecase: false }).add(rule.body);
+      }
       let hit: Rule | undefined;
       for (const rule of rules) if (rule.matcher.ignores(rel)) hit = rule;
       return hit === undefined || hit.negated ? undefined : { line: hit.line, pattern: hit.pattern };
     },
   };
 }
+
+const PER_LINE_CACHE_LIMIT = 20_000;
 
 /** Rules that exclude nothing (no ignore file). */
 export const NO_IGNORE_RULES: IgnoreRules = {

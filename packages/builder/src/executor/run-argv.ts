@@ -20,8 +20,10 @@ export function runArgv(command: CommandLine, heredocs: readonly Heredoc[], shel
   const first = heredocs[0] as Heredoc;
   if (only && heredocs.length === 1 && only[2] === first.name) {
     // `RUN <<EOF`: the body is the script. With a #! line it runs as a file through its interpreter.
+    // (BuildKit uses /dev/pipes/NAME; the runner builds /dev after the step's mounts, so the file is
+    // mounted beside it instead, and the stub is removed from the layer like any mount point.)
     if (first.content.startsWith('#!')) {
-      const target = `/dev/pipes/${first.name}`;
+      const target = `/.tsbuild-heredoc/${first.name}`;
       return { argv: [target], files: [{ target, content: first.content, mode: 0o755 }] };
     }
     return { argv: [...shell, first.content], files: [] };

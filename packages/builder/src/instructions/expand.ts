@@ -1,7 +1,7 @@
 // Dispatch-time expansion: an instruction + the variables of its point → the values BuildKit would
 // use. Only what the Dockerfile reference expands is expanded: ADD, COPY (sources, dest, --chown,
-// --chmod, --exclude, --checksum), ENV and LABEL (keys and values), ARG, EXPOSE, USER, VOLUME,
-// WORKDIR, STOPSIGNAL and RUN --mount option values. RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK commands
+// --chmod, --exclude, --checksum, heredoc bodies with an unquoted delimiter), ENV and LABEL (keys
+// and values), ARG defaults, EXPOSE, USER, VOLUME, WORKDIR, STOPSIGNAL and RUN --mount values. RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK commands
 // are left to the shell; FROM is expanded by the plan with the global ARGs; ONBUILD triggers are
 // expanded when a child build runs them. Pure: the caller supplies the lookup.
 
@@ -28,6 +28,11 @@ export interface InstructionExpandOptions {
    * with such a name is not reported as UndefinedVar.
    */
   isDeclared?: (name: string) => boolean;
+  /**
+   * The --build-arg values. An ARG default that a build arg overrides is not expanded (BuildKit
+   * ignores it, so `ARG X=${Y:?}` with --build-arg X=1 must not fail).
+   */
+  buildArgs?: Readonly<Record<string, string>>;
 }
 
 export interface ExpansionInfo {
@@ -61,7 +66,16 @@ export function expandInstructionWithInfo(ins: Instruction, lookup: Lookup, opts
     return r.value;
   };
   const ctx: ParseContext = { file: opts.file ?? ins.location.file, lines: opts.lines ?? [], escape: opts.escape ?? '\\' };
-  const instruction = expandByKind(ins, word, words, ctx);
+  const raw = (w: string): string => {
+    // COPY/ADD heredoc bodies: BuildKit expands them with quotes kept (SkipProcessQuotes) and `\`
+    // as escape; escaping every quote gives the shell expander the same semantics.
+    const r = withLocation(ins, () => expandWord(w.replace(/["']/g, '\\$&'), lookup, { ...shellOpts, escape: '\\', maxOutputBytes: LIMITS.maxFileBytes }));
+    for (const n of r.used) used.add(n);
+    for (const n of r.unset) unset.add(n);
+    return r.value;
+  };
+  const overridden = (name: string): boolean => opts.buildArgs !== undefined && Object.hasOwn(opts.buildArgs, name);
+  const instruction = expandByKind(ins, { word, words, raw, overridden }, ctx);
   const declared = opts.isDeclared ?? (() => false);
   const warnings = [...unset].filter((n) => !declared(n))
     .map((n) => warning('UndefinedVar', `Usage of undefined variable '$${n}'`, ins.location));
@@ -70,7 +84,15 @@ export function expandInstructionWithInfo(ins: Instruction, lookup: Lookup, opts
 
 type Expand = (w: string) => string;
 
-function expandByKind(ins: Instruction, word: Expand, words: (w: string) => string[], ctx: ParseContext): ExpandedInstruction {
+interface Expanders {
+  word: Expand;
+  words: (w: string) => string[];
+  raw: Expand;
+  overridden: (argName: string) => boolean;
+}
+
+function expandByKind(ins: Instruction, x: Expanders, ctx: ParseContext): ExpandedInstruction {
+  const { word, words } = x;
   switch (ins.kind) {
     case 'RUN': {
       let ssh = 0;
@@ -80,9 +102,10 @@ function expandByKind(ins: Instruction, word: Expand, words: (w: string) => stri
     case 'ENV': return { ...ins, env: expandPairs(ins.env, word) };
     case 'LABEL': return { ...ins, labels: expandPairs(ins.labels, word) };
     case 'ARG':
+      // Names are not expanded (BuildKit dispatchArg); defaults only when no build arg replaces them.
       return {
         ...ins,
-        args: ins.args.map((a) => (a.default === undefined ? { name: word(a.name) } : { name: word(a.name), default: word(a.default) })),
+        args: ins.args.map((a) => (a.default === undefined || x.overridden(a.name) ? a : { name: a.name, default: word(a.default) })),
       };
     case 'EXPOSE': {
       const ports = ins.ports.flatMap((p) => words(p));
@@ -114,7 +137,8 @@ function expandByKind(ins: Instruction, word: Expand, words: (w: string) => stri
       const { chown: rawChown, chmod: rawChmod, ...rest } = ins;
       const dest = word(ins.dest);
       if (dest === '') fail(ins, 'DF_MISSING_ARGUMENT', `${ins.kind}: the destination is empty after expansion`);
-      const out = { ...rest, sources: ins.sources.map(word), dest, excludes: ins.excludes.map(word) } as typeof rest & { chown?: ChownSpec; chmod?: ChmodSpec };
+      const sourceContents = ins.sourceContents.map((c) => (c.expand ? { ...c, data: x.raw(c.data) } : c));
+      const out = { ...rest, sources: ins.sources.map(word), sourceContents, dest, excludes: ins.excludes.map(word) } as typeof rest & { chown?: ChownSpec; chmod?: ChmodSpec };
       if (rawChown !== undefined) {
         const v = word(rawChown);
         const spec = parseChown(v);

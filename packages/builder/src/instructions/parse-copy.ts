@@ -55,6 +55,11 @@ export function parseCopy(node: AstNode, ctx: ParseContext): CopyInstruction {
   checkCommon(node, ctx, flags, 'COPY');
   const from = flags.string('from');
   if (from === '') failNear(ctx, node.location, '--from', 'DF_FLAG_VALUE', 'COPY: --from needs a stage name, a stage index or an image');
+  if (from !== undefined && !isStatic(from)) {
+    // BuildKit refuses it too: the stage graph must be known before any variable has a value.
+    failNear(ctx, node.location, '--from', 'DF_FROM_VARIABLE', 'COPY: variable expansion is not supported for --from',
+      'define a stage with FROM ${VAR} AS name (global ARGs work in FROM) and use --from=name');
+  }
   const out: CopyInstruction = {
     ...baseOf(node, 'COPY'),
     ...splitSources(node, 'COPY'),

@@ -11,7 +11,7 @@ import { proxyEnvOf, resolveGlobalArgs, unusedBuildArgs } from './args.js';
 import { checkFromLines } from './from-checks.js';
 import { buildOrder, rejectCycles } from './graph.js';
 import { DEFAULT_PLATFORM, PLATFORM_ARG_NAMES, platformArgs } from './platform.js';
-import { resolveStages, splitStages } from './stages.js';
+import { rejectForwardReferences, resolveStages, splitStages } from './stages.js';
 import type { BuildPlan, Platform } from './types.js';
 
 export interface PlanInput {
@@ -32,6 +32,7 @@ export function makePlan(parsed: ParseResult, instructions: readonly Instruction
   const { globals, meta } = resolveGlobalArgs(split.globalArgs, input.buildArgs, auto, escape);
   const stages = resolveStages(split, { meta, escape });
   rejectCycles(stages);
+  rejectForwardReferences(stages);
 
   const target = findTarget(stages.map((s) => s.name), input.target);
   const order = buildOrder(stages, target);

@@ -1,7 +1,9 @@
 // Split the instruction list into global ARGs and stages, and resolve what each stage builds on
 // and reads from. BuildKit's rules: a FROM names a stage only if that stage comes EARLIER (else it
-// is an image, so FROM can never form a cycle); `COPY --from` and `RUN --mount from=` may name any
-// stage, by name or by index, and cycles through them are rejected by graph.ts.
+// is an image, so FROM can never form a cycle); `COPY --from` and `RUN --mount from=` name a stage
+// by name or index; naming the stage itself is a cycle (graph.ts), naming a later one is refused
+// ("it needs to be defined before current stage"). ONBUILD triggers of a base STAGE run in the
+// child, so their --from references are the child's dependencies too.
 
 import { DockerfileError, type SourceRange } from '../errors.js';
 import type { EscapeChar } from '../dockerfile/types.js';
@@ -85,23 +87,27 @@ export function resolveStages(split: SplitDockerfile, rc: ResolveContext): Plann
     }
     stages.push(stage);
   });
-  for (const stage of stages) addDependencies(stage, stages, byName, rc);
+  for (const stage of stages) addDependencies(stage, stages, byName);
   return stages;
 }
 
-function addDependencies(stage: PlannedStage, stages: readonly PlannedStage[], byName: ReadonlyMap<string, number>, rc: ResolveContext): void {
+/** `--from` / `from=` values of an instruction (the trigger's, for ONBUILD). */
+function refsOf(ins: Instruction): string[] {
+  if (ins.kind === 'COPY') return ins.from === undefined ? [] : [ins.from];
+  if (ins.kind === 'RUN') return ins.mounts.flatMap((m) => (m.from === undefined ? [] : [m.from]));
+  return [];
+}
+
+function addDependencies(stage: PlannedStage, stages: readonly PlannedStage[], byName: ReadonlyMap<string, number>): void {
   const add = (index: number, location: SourceRange): void => {
     stage.dependencies.push({ stage: index, location });
     if (!stage.dependsOn.includes(index)) stage.dependsOn.push(index);
   };
   if (stage.base.kind === 'stage') add(stage.base.index, stage.from.location);
-  for (const ins of stage.instructions) {
-    const refs: string[] = [];
-    if (ins.kind === 'COPY' && ins.from !== undefined) {
-      refs.push(ins.from.includes('$') ? locate(ins, () => expandWithMeta(ins.from!, rc.meta, rc.escape).value) : ins.from);
-    }
-    if (ins.kind === 'RUN') for (const m of ins.mounts) if (m.from !== undefined) refs.push(m.from);
-    for (const ref of refs) {
+  const inherited = stage.base.kind === 'stage' ? stages[stage.base.index]!.instructions : [];
+  const triggers = inherited.flatMap((i) => (i.kind === 'ONBUILD' ? [{ ...i.trigger, location: stage.from.location } as Instruction] : []));
+  for (const ins of [...triggers, ...stage.instructions]) {
+    for (const ref of refsOf(ins)) {
       const target = resolveRef(ref, stages.length, byName, ins);
       if (target === undefined) {
         if (!stage.imageRefs.includes(ref)) stage.imageRefs.push(ref);
@@ -111,6 +117,20 @@ function addDependencies(stage: PlannedStage, stages: readonly PlannedStage[], b
     }
   }
   stage.dependsOn.sort((a, b) => a - b);
+}
+
+/** A stage can only read stages defined before it (BuildKit dispatches in file order). */
+export function rejectForwardReferences(stages: readonly PlannedStage[]): void {
+  for (const s of stages) {
+    for (const d of s.dependencies) {
+      if (d.stage > s.index) {
+        const later = stages[d.stage]!;
+        throw new DockerfileError('DF_STAGE_FORWARD_REFERENCE',
+          `cannot copy from stage "${later.name ?? later.index}": it needs to be defined before the current stage "${s.name ?? s.index}"`,
+          { location: d.location, hint: 'move the stage it reads from above this one' });
+      }
+    }
+  }
 }
 
 /** A stage index for `--from` / `from=` values naming a stage; undefined for an image. */

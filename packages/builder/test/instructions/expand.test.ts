@@ -59,6 +59,20 @@ test('USER, WORKDIR, VOLUME, STOPSIGNAL, ARG defaults', (t) => {
   t.like(expand(lastOf('ARG', 'ARG X=$A-1')), { args: [{ name: 'X', default: 'a-1' }] });
 });
 
+test('ARG: names never expanded; a default replaced by a build arg is not expanded', (t) => {
+  t.like(expand(lastOf('ARG', 'ARG $A=1')), { args: [{ name: '$A', default: '1' }] });
+  const ins = lastOf('ARG', 'ARG X=${NOPE:?required} Y=${A}');
+  t.is(errorOf(t, () => expand(ins)).code, 'EXPAND_REQUIRED');
+  const e = expandInstruction(ins, lookup, { buildArgs: { X: 'given' } });
+  t.like(e, { args: [{ name: 'X', default: '${NOPE:?required}' }, { name: 'Y', default: 'a' }] });
+});
+
+test('COPY heredoc bodies: expanded with quotes kept unless the delimiter was quoted', (t) => {
+  const e = expand(lastOf('COPY', 'COPY <<one <<"two" /d/', 'say "$A" \'$SP\' \\$A', 'one', 'raw $A', 'two'));
+  if (e.kind !== 'COPY') return t.fail();
+  t.deepEqual(e.sourceContents.map((c) => c.data), ['say "a" \'x y\' $A\n', 'raw $A\n']);
+});
+
 test('CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD stay as written', (t) => {
   for (const line of ['CMD echo $A', 'ENTRYPOINT ["$A"]', 'SHELL ["$A"]', 'HEALTHCHECK CMD $A', 'ONBUILD RUN $A']) {
     const ins = lastOf(line.split(' ')[0] as 'CMD', line);

@@ -46,6 +46,13 @@ export class StoreImages implements Images {
 
   async write(opts: WriteImageOptions): Promise<ImageRecord> {
     const tags = (opts.tags ?? []).map(normalizeTag);
+    for (const l of opts.layers) {
+      if (!validateDigest(l.diffID)) throw new StoreError('EINVALIDDIGEST', `layer diffID ${JSON.stringify(String(l.diffID).slice(0, 80))} is not a digest`);
+      // A manifest must never name a blob the store does not have.
+      if (!(await this.deps.blobs.stat(l.blob.digest))) {
+        throw new StoreError('ENOTFOUND', `layer blob ${l.blob.digest} is not in the store`, { details: { digest: l.blob.digest } });
+      }
+    }
     const diffIDs = opts.layers.map((l) => l.diffID);
     const config = { ...opts.config, rootfs: { type: 'layers' as const, diff_ids: diffIDs } };
     const configBytes = Buffer.from(stringifyImageConfig(config));

@@ -3,7 +3,7 @@
 // those. Otherwise it applies the layout src/layers/ documents:
 //   layers/<diffID hex>/{layer.json, none.json, gzip.json, zstd.json, snapshot}
 //   snapshots/<first 8 hex of diffID>[-n]   named by the `snapshot` record
-import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { OpenedStore } from '../store.js';
@@ -107,8 +107,9 @@ export async function collectLayers(store: OpenedStore, live: ReadonlySet<Digest
   for (const name of await readdir(store.paths.snapshots).catch(() => [] as string[])) {
     if (claimed.has(name) || livePrefixes.has(name.slice(0, 8))) continue;
     const path = join(store.paths.snapshots, name);
+    // rename(2) sets ctime: this is how long ago it was put under snapshots/.
     const st = await stat(path).catch(() => undefined);
-    if (!st || Date.now() - st.mtimeMs < UNCLAIMED_GRACE_MS) continue;
+    if (!st || Date.now() - st.ctimeMs < UNCLAIMED_GRACE_MS) continue;
     bytes += await sizeOfTree(path);
     removed.push(`snapshots/${name}`);
     if (!dryRun) await removeTree(store, path).catch(() => undefined);
@@ -134,10 +135,11 @@ export async function verifyLayers(store: OpenedStore, live: ReadonlySet<Digest>
   }
   for (const name of await readdir(store.paths.snapshots).catch(() => [] as string[])) {
     if (claimed.has(name)) continue;
+    const st = await stat(join(store.paths.snapshots, name)).catch(() => undefined);
+    if (!st || Date.now() - st.ctimeMs < UNCLAIMED_GRACE_MS) continue;
     const p: LayerProblem = { code: 'ESTRAYSNAPSHOT', path: `snapshots/${name}`, message: 'no layer record names this snapshot' };
     if (repair) {
       p.repaired = await (async () => {
-        const { mkdir } = await import('node:fs/promises');
         await mkdir(store.paths.quarantine, { recursive: true, mode: 0o700 });
         await rename(join(store.paths.snapshots, name), join(store.paths.quarantine, `snapshot-${name}-${Date.now()}`));
         return true;

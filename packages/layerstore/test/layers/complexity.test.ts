@@ -1,6 +1,5 @@
 // TAR-12: extraction time grows linearly (containerd GHSA-rp3h-jf77-q9p4 was superlinear).
 import test from 'ava';
-import path from 'node:path';
 import { dir, file, tar, type RawEntry } from './helpers/raw-tar.js';
 import { applyTar } from './helpers/apply.js';
 import { makeSandbox } from './helpers/sandbox.js';
@@ -21,11 +20,16 @@ async function timeOf(n: number, root: string): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-test.serial('TAR-12: time(5N)/time(N) < 8 for N=5000 entries in one dir', async (t) => {
-  const sb = makeSandbox(t);
-  const small = await timeOf(5000, path.join(sb.R, 'a').replace(/a$/, '')) ;
-  const sb2 = makeSandbox(t);
-  const big = await timeOf(25000, sb2.R);
-  t.log(`5k: ${small.toFixed(0)} ms, 25k: ${big.toFixed(0)} ms`);
+// Disk timing on shared machines is noisy: take the best of two runs of each size.
+async function bestOf(n: number, t: { teardown(fn: () => void): void }): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 2; i++) runs.push(await timeOf(n, makeSandbox(t).R));
+  return Math.min(...runs);
+}
+
+test.serial('TAR-12: time(5N)/time(N) < 8 for N=2000 entries in one dir', async (t) => {
+  const small = await bestOf(2000, t);
+  const big = await bestOf(10000, t);
+  t.log(`2k: ${small.toFixed(0)} ms, 10k: ${big.toFixed(0)} ms`);
   t.true(big / small < 8, `${big / small}`);
 });

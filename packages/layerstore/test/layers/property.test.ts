@@ -3,7 +3,6 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { readdirSync, rmSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { extractTarInto, isStoreError } from '../../src/index.js';
 import { tar, streamOf, type RawEntry } from './helpers/raw-tar.js';
 import { makeSandbox } from './helpers/sandbox.js';

@@ -1,6 +1,5 @@
 // CRASH-06: the syscalls of a real put and a real tag, traced with strace, come in the order
 // fsync(file) → rename → fsync(dir), for blobs and for index.json.
-import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

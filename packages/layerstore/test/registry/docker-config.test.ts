@@ -24,7 +24,7 @@ case "$1" in
 esac
 `;
 
-/** Installs docker-credential-tsbtest in a fresh folder at the front of PATH (this test file's process only). */
+/** Installs docker-credential-tsbtest in a fresh folder at the front of PATH (this file's process only; tests using it are serial). */
 async function installHelper(t: Parameters<typeof tempDir>[0], knownHost: string): Promise<string> {
   const bin = join(await tempDir(t), 'bin');
   await mkdir(bin);
@@ -68,7 +68,7 @@ test('identity tokens and malformed entries', async (t) => {
   t.is(e.code, 'ECONFIG');
 });
 
-test('credsStore: the helper is asked with the registry host on stdin, and its credentials are used', async (t) => {
+test.serial('credsStore: the helper is asked with the registry host on stdin, and its credentials are used', async (t) => {
   const w = await seeded(t);
   w.a.auth = { kind: 'basic', user: 'alice', password: 'hunter2-secret' };
   const bin = await installHelper(t, w.a.host);
@@ -78,7 +78,7 @@ test('credsStore: the helper is asked with the registry host on stdin, and its c
   t.true(w.recorder.authorizationsAt(w.a.host).includes(`Basic ${Buffer.from('alice:hunter2-secret').toString('base64')}`));
 });
 
-test('a helper that has no credentials means anonymous: a basic-auth registry then gives EAUTH no-credentials', async (t) => {
+test.serial('a helper that has no credentials means anonymous: a basic-auth registry then gives EAUTH no-credentials', async (t) => {
   const w = await seeded(t);
   w.a.auth = { kind: 'basic', user: 'alice', password: 'hunter2-secret' };
   await installHelper(t, 'some-other-host');
@@ -99,7 +99,7 @@ test('a configured helper that is not installed is ECREDHELPER, and nothing is s
   t.is(w.recorder.to(w.b.host).length, 0);
 });
 
-test('login verifies against the registry (bearer), then stores through the configured helper', async (t) => {
+test.serial('login verifies against the registry (bearer), then stores through the configured helper', async (t) => {
   const w = await seeded(t);
   w.a.auth = { kind: 'bearer', realm: `${w.a.url}/token`, user: 'alice', password: 'hunter2-secret', token: 'tok-secret-0123456789' };
   const bin = await installHelper(t, w.a.host);

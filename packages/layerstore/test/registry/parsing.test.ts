@@ -1,7 +1,8 @@
 // Pure pieces: WWW-Authenticate parsing, realm policy, URL redaction, document checks, platform choice.
 import test from 'ava';
 import { parseChallenges } from '../../src/registry/challenge.js';
-import { parseDocument, parsePlatform, selectPlatform } from '../../src/registry/manifest.js';
+import { parseDocument, parsePlatform, selectPlatform, type IndexDocument } from '../../src/registry/manifest.js';
+import type { Platform } from '../../src/types.js';
 import { Secrets, redactUrl } from '../../src/registry/redact.js';
 import { checkRealm } from '../../src/registry/token.js';
 
@@ -55,7 +56,7 @@ test('redaction removes userinfo and secret-looking query values, and scrubs kno
 
 const M = 'application/vnd.oci.image.manifest.v1+json';
 const I = 'application/vnd.oci.image.index.v1+json';
-const desc = (platform?: object) => ({ mediaType: M, digest: `sha256:${'b'.repeat(64)}`, size: 10, ...(platform ? { platform } : {}) });
+const desc = (platform?: Platform) => ({ mediaType: M, digest: `sha256:${'b'.repeat(64)}`, size: 10, ...(platform ? { platform } : {}) });
 
 test('documents without mediaType are typed by Content-Type, or by their shape when the type is generic', (t) => {
   const index = Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [desc({ os: 'linux', architecture: 'amd64' })] }));
@@ -70,8 +71,8 @@ test('documents without mediaType are typed by Content-Type, or by their shape w
 });
 
 test('platform selection normalizes variants and skips entries without a platform (attestations)', (t) => {
-  const index = {
-    kind: 'index' as const, mediaType: I,
+  const index: IndexDocument = {
+    kind: 'index', mediaType: I,
     manifests: [
       { ...desc(), digest: `sha256:${'0'.repeat(64)}` },
       { ...desc({ os: 'linux', architecture: 'arm', variant: 'v6' }), digest: `sha256:${'1'.repeat(64)}` },

@@ -8,11 +8,11 @@ import { parseAssignments, parseSize, parseVolume } from '../options.js';
 import { containerArgv, containerEnv } from '../run-config.js';
 
 export const runCommand: CommandSpec = {
-  command: 'run <image> [command..]',
+  command: 'run [image] [command..]',
   describe: 'run a command in a new sandbox from an image in the store',
   builder: (y) =>
     y
-      .parserConfiguration({ 'halt-at-non-option': true })
+      .parserConfiguration({ 'populate--': true })
       .positional('image', { type: 'string', describe: 'image name or id' })
       .positional('command', { type: 'string', array: true, describe: 'command and arguments (default: the image CMD)' })
       .option('rm', { type: 'boolean', describe: 'accepted for docker compatibility: writes are always discarded' })
@@ -31,7 +31,11 @@ export const runCommand: CommandSpec = {
       .example('$0 run --rm -v "$PWD:/w" localhost/busybox:latest ls /w', 'list the current dir from inside'),
   async run(args, ctx) {
     const [{ openStore }, runner] = await Promise.all([import('@tsbuild/layerstore'), import('@tsbuild/runner')]);
-    const ref = String(args.image);
+    // separateRunCommand put IMAGE and its command after `--` (see there).
+    const rest = stringList(args['--']);
+    const ref = optionalString(args.image) ?? rest.shift();
+    const command = args.image === undefined ? rest : [...stringList(args.command), ...rest];
+    if (ref === undefined) throw new UsageError('USAGE', 'run needs an IMAGE', { hint: 'tsbuild run [options] IMAGE [COMMAND...]' });
     const store = await openStore(optionalString(args.root));
     try {
       const image = await store.images.resolve(ref);
@@ -41,7 +45,7 @@ export const runCommand: CommandSpec = {
         });
       }
       const cfg = image.config.config;
-      const argv = containerArgv(cfg, stringList(args.command), optionalString(args.entrypoint));
+      const argv = containerArgv(cfg, command, optionalString(args.entrypoint));
       if (argv.length === 0) throw new UsageError('RUN_NO_COMMAND', `image "${ref}" has no CMD or ENTRYPOINT: give a command`);
       const lowerDirs = (await Promise.all(image.layers.map((l) => store.layers.snapshot(l)))).reverse();
       const area = await store.workArea();
@@ -84,6 +88,25 @@ export const runCommand: CommandSpec = {
     }
   },
 };
+
+/** Options of `run` that take a value (so the word after them is not IMAGE). */
+const VALUE_OPTIONS = new Set(['-v', '--volume', '-e', '--env', '-w', '--workdir', '-u', '--user', '--network', '-m', '--memory', '--pids-limit', '--cpus', '--hostname', '--entrypoint', '--root']);
+
+/**
+ * docker run's rule: flags after IMAGE belong to the container's command. yargs would take them as
+ * tsbuild's, so a `--` goes in front of IMAGE before parsing.
+ */
+export function separateRunCommand(argv: string[]): string[] {
+  const at = argv.indexOf('run');
+  if (at < 0 || argv.slice(0, at).some((a) => !a.startsWith('-') && !VALUE_OPTIONS.has(argv[argv.indexOf(a) - 1] ?? ''))) return argv;
+  for (let i = at + 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv;
+    if (!a.startsWith('-') || a === '-') return [...argv.slice(0, i), '--', ...argv.slice(i)];
+    if (VALUE_OPTIONS.has(a)) i++;
+  }
+  return argv;
+}
 
 function signalNumber(name: string | null): number {
   const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
