@@ -1,12 +1,12 @@
 // The programmatic API: `build(options)` builds a Dockerfile into the store, tags it and writes the
 // requested outputs. The CLI is a thin shell over it (flags → BuildOptions). Everything with side
 // effects (store, runner, context reads, progress output) starts here.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import type { ImageRecord } from '@tsbuild/layerstore';
-import { DockerfileError, TsbuildError, UsageError } from './errors.js';
+import { TsbuildError, UsageError } from './errors.js';
 import { executeBuild } from './executor/index.js';
 import type { OutputSpec } from './executor/export.js';
 import type { SecretSource } from './executor/run-mounts.js';
@@ -82,14 +82,17 @@ export async function build(options: BuildOptions, io: BuildIO = {}): Promise<Bu
   const progress = createProgress(options.progress ?? 'auto', { err: stderr, out: stdout, env });
   try {
     const contextDir = path.resolve(options.contextDir);
-    const { file, text: dockerfileText } = await readDockerfile(contextDir, options.dockerfile, io.stdin ?? process.stdin);
+    // `-f -`: the text comes from stdin; otherwise the context module reads (and size-caps) the file.
+    const fromStdin = options.dockerfile === '-' ? await text(io.stdin ?? process.stdin) : undefined;
     const buildArgs = options.buildArgs ?? {};
     const sourceDateEpoch = epochOf(options.sourceDateEpoch, buildArgs.SOURCE_DATE_EPOCH ?? env.SOURCE_DATE_EPOCH);
-    progress.emit({ type: 'build-start', time: t0, contextDir, dockerfile: file });
     const result = await executeBuild({
       contextDir,
-      dockerfile: file,
-      dockerfileText,
+      ...(fromStdin !== undefined
+        ? { dockerfileText: fromStdin }
+        : options.dockerfile !== undefined
+          ? { dockerfile: path.resolve(options.dockerfile) }
+          : {}),
       buildArgs,
       ...(options.target !== undefined ? { target: options.target } : {}),
       ...(options.platform ? { platform: options.platform } : {}),
@@ -146,19 +149,6 @@ export async function build(options: BuildOptions, io: BuildIO = {}): Promise<Bu
     throw e;
   } finally {
     await progress.close();
-  }
-}
-
-async function readDockerfile(contextDir: string, dockerfile: string | undefined, stdin: Readable): Promise<{ file: string; text: string }> {
-  if (dockerfile === '-') return { file: '-', text: await text(stdin) };
-  const file = dockerfile === undefined ? path.join(contextDir, 'Dockerfile') : path.resolve(dockerfile);
-  try {
-    return { file, text: await readFile(file, 'utf8') };
-  } catch (e) {
-    throw new DockerfileError('DOCKERFILE_NOT_FOUND', `cannot read the Dockerfile ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
-      cause: e,
-      hint: dockerfile === undefined ? 'create CONTEXT/Dockerfile or name one with -f' : undefined,
-    });
   }
 }
 

@@ -28,7 +28,10 @@ export class FileHasher {
     }
     try {
       const before = this.fs.fstat(fd);
-      if (!before.isFile() || before.ino !== expected.ino || before.dev !== expected.dev) throw changed(rel);
+      // The same file, unchanged since the walk: otherwise the digest would describe other bytes than the
+      // stat the cache records it under.
+      if (!before.isFile() || before.ino !== expected.ino || before.dev !== expected.dev ||
+        before.size !== expected.size || before.mtimeNs !== expected.mtimeNs) throw changed(rel);
       const size = Number(before.size);
       const hash = createHash('sha256');
       let position = 0;

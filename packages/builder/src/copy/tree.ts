@@ -55,7 +55,7 @@ export interface CopyStats {
 }
 
 /** Files at most this big are copied inline; bigger ones go through the async pool. */
-const INLINE_BYTES = Number(process.env.TSB_INLINE ?? 128 * 1024);
+const INLINE_BYTES = 128 * 1024;
 const CONCURRENCY = 64;
 
 interface PendingDir {

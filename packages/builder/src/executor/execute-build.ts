@@ -6,6 +6,7 @@ import { DockerfileError, InternalError } from '../errors.js';
 import { planBuild } from '../frontend.js';
 import type { FromInstruction, Instruction } from '../instructions/types.js';
 import type { Platform } from '../plan/types.js';
+import type { OpenContextOptions } from '../context/index.js';
 import type { ProgressSink } from '../progress/index.js';
 import { BuildRun } from './build-run.js';
 import { StepCache } from './cache.js';
@@ -17,8 +18,10 @@ import type { RunnerApi } from './types.js';
 
 export interface ExecuteBuildOptions {
   contextDir: string;
-  dockerfile: string;
-  dockerfileText: string;
+  /** Dockerfile path (default: the context's Dockerfile); with dockerfileText only a name. */
+  dockerfile?: string;
+  /** The Dockerfile's text when the caller has it (`-f -`). */
+  dockerfileText?: string;
   buildArgs: Record<string, string>;
   target?: string;
   platform?: Platform;
@@ -39,6 +42,8 @@ export interface ExecuteBuildOptions {
   /** Services to use instead of the real ones (tests). */
   store?: Store;
   runner?: RunnerApi;
+  /** Context options for tests (racy window, counted fs). */
+  contextOptions?: Partial<OpenContextOptions>;
 }
 
 export interface ExecuteBuildResult {
@@ -55,20 +60,27 @@ export interface ExecuteBuildResult {
 }
 
 export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuildResult> {
-  const plan = planBuild(o.dockerfileText, {
-    file: o.dockerfile,
-    buildArgs: o.buildArgs,
-    ...(o.target !== undefined ? { target: o.target } : {}),
-    ...(o.platform ? { platform: o.platform } : {}),
-  });
-  for (const w of plan.warnings) {
-    o.progress.emit({ type: 'warning', time: Date.now(), message: `${w.rule}: ${w.message}`, file: w.location.file, line: w.location.start.line });
-  }
   const { openStore } = await import('@tsbuild/layerstore');
   const store = o.store ?? (await openStore(o.root));
   try {
+    const context = openCopyContext(o.contextDir, {
+      ...(o.dockerfile !== undefined ? { dockerfile: o.dockerfile } : {}),
+      ...(o.dockerfileText !== undefined ? { dockerfileText: o.dockerfileText } : {}),
+      stateDir: await store.stateDir('context'),
+      ...(o.contextOptions ? { extra: o.contextOptions } : {}),
+    });
+    const dockerfile = context.dockerfile;
+    o.progress.emit({ type: 'build-start', time: Date.now(), contextDir: context.dir, dockerfile: dockerfile.path });
+    const plan = planBuild(dockerfile.text, {
+      file: dockerfile.path,
+      buildArgs: o.buildArgs,
+      ...(o.target !== undefined ? { target: o.target } : {}),
+      ...(o.platform ? { platform: o.platform } : {}),
+    });
+    for (const w of plan.warnings) {
+      o.progress.emit({ type: 'warning', time: Date.now(), message: `${w.rule}: ${w.message}`, file: w.location.file, line: w.location.start.line });
+    }
     const runner = o.runner ?? ((await import('@tsbuild/runner')) as unknown as RunnerApi);
-    const context = await openCopyContext(o.contextDir, o.dockerfile, store);
     const run = new BuildRun({
       plan,
       services: { store, runner, progress: o.progress, cache: new StepCache(store.cache, o.noCache), ...(o.signal ? { signal: o.signal } : {}) },
@@ -80,8 +92,8 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
         startedAt: new Date().toISOString(),
         secrets: o.secrets,
         env: o.env,
-        dockerfileText: o.dockerfileText,
-        contextDir: o.contextDir,
+        dockerfileText: dockerfile.text,
+        contextDir: context.dir,
         maxParallelStages: o.maxParallelStages,
         hostname: 'tsbuild',
       },

@@ -10,7 +10,7 @@ import type { EscapeChar } from '../dockerfile/types.js';
 import type { ArgInstruction, FromInstruction, Instruction } from '../instructions/types.js';
 import { expandWithMeta, locate } from './args.js';
 import { parsePlatform } from './platform.js';
-import type { PlannedStage, StageBase, StageDependency } from './types.js';
+import type { PlannedStage, StageBase } from './types.js';
 
 export interface SplitDockerfile {
   globalArgs: ArgInstruction[];
@@ -145,4 +145,3 @@ function resolveRef(ref: string, count: number, byName: ReadonlyMap<string, numb
   return byName.get(ref.toLowerCase());
 }
 
-export type { StageDependency };

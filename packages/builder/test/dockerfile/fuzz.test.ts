@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DockerfileError } from '../../src/errors.js';
-import { expandInstruction, planBuild } from '../../src/frontend.js';
+import { dumpAst, expandInstruction, parseDockerfile, parseTrigger, planBuild } from '../../src/frontend.js';
 import { FIXTURE_DIR, listCases } from './fixtures.js';
 
 const RUNS = Number(process.env['FC_RUNS'] ?? 300);
@@ -64,14 +64,24 @@ function mutate(text: string, ms: Mutation[]): string {
   return s;
 }
 
-/** Plan, then expand every planned instruction with a small environment. */
+const AT = { file: 'Dockerfile', start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+
+/** Parse, dump, plan, then expand every planned instruction with a small environment. */
 function exercise(input: string | Uint8Array): void {
-  try {
+  tolerate(() => dumpAst(parseDockerfile(input, { file: 'Dockerfile' })));
+  if (typeof input === 'string') tolerate(() => parseTrigger(input.slice(0, 200), AT));
+  tolerate(() => {
     const plan = planBuild(input, { file: 'Dockerfile', buildArgs: { A: 'x', TAG: '1' }, target: undefined });
     const env: Record<string, string> = { A: 'a b', B: '', PATH: '/bin' };
     for (const s of plan.stages) {
       for (const ins of s.instructions) expandInstruction(ins, (n) => env[n], { escape: plan.escape });
     }
+  });
+}
+
+function tolerate(fn: () => unknown): void {
+  try {
+    fn();
   } catch (e) {
     if (e instanceof DockerfileError) return;
     throw e;

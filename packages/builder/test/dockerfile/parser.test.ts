@@ -1,5 +1,5 @@
 import test from 'ava';
-import { dumpAst, parseDockerfile } from '../../src/frontend.js';
+import { dumpAst, parseDockerfile, parseTrigger } from '../../src/frontend.js';
 import { df, errorOf } from './helpers.js';
 
 const parse = (text: string | Uint8Array) => parseDockerfile(text, { file: 'Dockerfile' });
@@ -103,4 +103,17 @@ test('empty and comment-only files parse to no instructions', (t) => {
   t.is(parse('').nodes.length, 0);
   t.is(parse(df('# just', '#  comments', '')).nodes.length, 0);
   t.is(parse(new Uint8Array()).nodes.length, 0);
+});
+
+test('parseTrigger: a base image ONBUILD trigger, located at the FROM', (t) => {
+  const at = { file: 'Dockerfile', start: { line: 3, column: 1 }, end: { line: 3, column: 10 } };
+  const ins = parseTrigger('COPY --chown=1 . /app', at);
+  t.is(ins.kind, 'COPY');
+  t.deepEqual(ins.location, at);
+  for (const bad of ['FROM x', 'ONBUILD RUN x', 'MAINTAINER m']) {
+    const e = errorOf(t, () => parseTrigger(bad, at));
+    t.is(e.code, 'DF_ONBUILD_FORBIDDEN');
+    t.deepEqual(e.start, [3, 1]);
+  }
+  t.is(errorOf(t, () => parseTrigger('NOPE x', at)).code, 'DF_UNKNOWN_INSTRUCTION');
 });

@@ -51,6 +51,8 @@ export async function harness(): Promise<Harness> {
         progress,
         store,
         runner,
+        // Files written a moment ago are "racy" for the stat cache; these tests control time.
+        contextOptions: { racyWindowMs: 0 },
         ...opts,
       });
       return { result, progress };

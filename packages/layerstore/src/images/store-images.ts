@@ -2,6 +2,7 @@
 // Every operation that finds an image leases its digests while holding the shared gc lock, so a
 // concurrent prune either sees the lease or ran entirely before the lookup.
 import { StoreError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import { stringifyImageConfig, stringifyManifest } from '../json.js';
 import { OCI_CONFIG, OCI_MANIFEST } from '../registry/media-types.js';
 import { parseReference } from '../registry/reference.js';
@@ -57,6 +58,7 @@ export class StoreImages implements Images {
     const config = { ...opts.config, rootfs: { type: 'layers' as const, diff_ids: diffIDs } };
     const configBytes = Buffer.from(stringifyImageConfig(config));
     const cfg = await this.deps.blobs.putBytes(configBytes);
+    await failpoint('images.write.afterConfig');
     const manifest: ImageManifest = {
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
@@ -67,6 +69,7 @@ export class StoreImages implements Images {
     const m = await this.deps.blobs.putBytes(Buffer.from(stringifyManifest(manifest)));
     await this.deps.lease(diffIDs);
     const desc: Descriptor = { mediaType: OCI_MANIFEST, digest: m.digest, size: m.size };
+    await failpoint('images.write.beforeTag');
     await this.setTags(desc, tags);
     return { names: tags, manifestDigest: m.digest, manifest, configDigest: cfg.digest, config, layers: opts.layers };
   }

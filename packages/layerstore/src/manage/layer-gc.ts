@@ -23,6 +23,8 @@ export interface LayerMaintenance {
    * Called by prune under the exclusive gc lock with every live digest (blobs and diffIDs).
    * Removes snapshots and layer records none of them needs (unless dryRun) and returns the blob
    * digests it still needs (e.g. compressed variants of live layers) and what it freed.
+   * It must not call the guarded BlobStore methods (put, get, getBytes): prune holds the gc lock
+   * exclusively and they wait for it. Read and unlink files directly.
    */
   collect?(live: ReadonlySet<Digest>, dryRun: boolean): Promise<{ keep: Digest[]; removed: string[]; bytes: number }>;
   /** Called by verify: problems in snapshots/ and layers/ (with repair: fixed or quarantined). */

@@ -2,6 +2,7 @@
 // operation of every process, and none starts until it is done). Roots: tagged images (and
 // unnamed ones unless danglingImages), kept cache records, and the leases of live processes.
 import { unlink } from 'node:fs/promises';
+import { failpoint } from '../failpoints.js';
 import type { OpenedStore } from '../store.js';
 import type { Digest } from '../types.js';
 import { entryName } from '../images/oci-index.js';
@@ -63,7 +64,10 @@ export async function prune(store: OpenedStore, opts: PruneOptions = {}): Promis
       const st = await store.blobs.stat(d);
       result.blobs.push(d);
       result.bytes += st?.size ?? 0;
-      if (!opts.dryRun) await store.blobs.delete(d);
+      if (!opts.dryRun) {
+        await store.blobs.delete(d);
+        await failpoint('prune.afterDelete');
+      }
     }
     return result;
   });

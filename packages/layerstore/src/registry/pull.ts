@@ -4,13 +4,14 @@
 import { StoreError, isStoreError } from '../errors.js';
 import type { Descriptor, Digest, ImageRecord, Platform, Store } from '../types.js';
 import { recordBlobSources } from './blob-sources.js';
-import { RegistryClient } from './client.js';
+import { RegistryClient, repoScope } from './client.js';
+import { discard } from './http.js';
 import { fetchDocument, fetchSmallBlob, streamBlob, type FetchedDocument } from './fetch.js';
 import { parseDocument, parsePlatform, platformString, selectPlatform, type ManifestDocument } from './manifest.js';
-import { CONFIG_TYPES, FOREIGN_LAYER_TYPES, LAYER_TYPES, LIMITS } from './media-types.js';
+import { CONFIG_TYPES, FOREIGN_LAYER_TYPES, LAYER_TYPES, LIMITS, MANIFEST_ACCEPT } from './media-types.js';
 import type { PullOptions, TransferProgress } from './options.js';
 import { parseReference, isLoopbackHost, type Reference } from './reference.js';
-import { mapLimit, retryPolicy, type RetryPolicy } from './retry.js';
+import { mapLimit, retryPolicy, withRetries, type RetryPolicy } from './retry.js';
 import { checkDigest, verifyBytes } from './verify.js';
 
 export interface PullResult {
@@ -159,6 +160,21 @@ async function resolveRemote(ctx: PullContext, platform: Platform): Promise<{ ma
   return { manifest: child as FetchedDocument & { doc: ManifestDocument }, indexDigest: top.digest };
 }
 
+/**
+ * On re-resolve: HEAD the tag; when the registry says it still names the manifest we already hold,
+ * nothing is fetched. The header only ever confirms content we verified earlier (the tag keeps
+ * pointing at it); it never names new content, which is always identified by hashing its bytes.
+ */
+async function tagUnchanged(ctx: PullContext, localDigest: Digest): Promise<boolean> {
+  const { client, reference, policy } = ctx;
+  const res = await withRetries(policy, () => client.request({
+    method: 'HEAD', target: `/v2/${reference.repository}/manifests/${reference.tag ?? 'latest'}`, headers: { Accept: MANIFEST_ACCEPT },
+    scopes: [repoScope(reference.repository, 'pull')], expect: [200], what: 'manifest HEAD',
+  }), undefined, ctx.opts.signal);
+  await discard(res.body);
+  return res.headers['docker-content-digest'] === localDigest;
+}
+
 /** Pulls `ref` into the store and tags it (by-digest references are not tagged, as docker does). */
 export async function pull(store: PullStore, ref: string, opts: PullOptions = {}): Promise<PullResult> {
   const reference = parseReference(ref);
@@ -173,14 +189,16 @@ export async function pull(store: PullStore, ref: string, opts: PullOptions = {}
       const image = await store.images.add(local.manifestDigest, tags);
       return { image, reference, ...local, contacted: false };
     }
-  } else if (opts.pull !== true) {
-    const image = await store.images.resolve(reference.canonical);
-    if (image) return { image, reference, manifestDigest: image.manifestDigest, contacted: false };
   }
+  const local = reference.digest === undefined ? await store.images.resolve(reference.canonical) : undefined;
+  if (local && opts.pull !== true) return { image: local, reference, manifestDigest: local.manifestDigest, contacted: false };
 
   const client = new RegistryClient(reference.registry, opts);
   const policy = retryPolicy(opts.retry);
   const ctx: PullContext = { store, client, reference, policy, opts, progress };
+  if (local && await tagUnchanged(ctx, local.manifestDigest)) {
+    return { image: local, reference, manifestDigest: local.manifestDigest, contacted: true };
+  }
   const { manifest, indexDigest } = await resolveRemote(ctx, platform);
   const m = manifest.doc;
   checkImageManifest(m);

@@ -129,3 +129,38 @@ test('tags given by the caller need exactly one image (EUSAGE otherwise)', async
   t.deepEqual(img!.names, ['localhost/mine:2']);
   t.true(isStoreError(await t.throwsAsync(store.load(Readable.from([await tarOfEntries([OCI_LAYOUT, { name: 'index.json', body: '{"schemaVersion":2,"manifests":[]}' }])]), { tags: ['x'] })), 'EARCHIVE'));
 });
+
+test('a legacy docker-save archive (<id>/layer.tar, <id>.json, a symlinked duplicate layer) loads', async (t) => {
+  const layer = await tarOf({ 'etc/x': 'x' });
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(layer), sha256(layer)] } });
+  const id = sha256(config).slice(7);
+  const entries: RawEntry[] = [
+    { name: 'aaaa/', type: 'directory' },
+    { name: 'aaaa/layer.tar', body: layer },
+    { name: 'bbbb/', type: 'directory' },
+    { name: 'bbbb/layer.tar', type: 'symlink', linkname: '../aaaa/layer.tar' },
+    { name: `${id}.json`, body: config },
+    { name: 'manifest.json', body: JSON.stringify([{ Config: `${id}.json`, RepoTags: ['legacy:1'], Layers: ['aaaa/layer.tar', 'bbbb/layer.tar'] }]) },
+    { name: 'repositories', body: JSON.stringify({ legacy: { '1': 'bbbb' } }) },
+  ];
+  const { result } = await loadEntries(t, entries);
+  const [img] = await result;
+  t.is(img!.configDigest, sha256(config));
+  t.deepEqual(img!.names, ['docker.io/library/legacy:1']);
+  t.deepEqual(img!.layers.map((l) => [l.blob.digest, l.blob.mediaType]), [
+    [sha256(layer), 'application/vnd.oci.image.layer.v1.tar'],
+    [sha256(layer), 'application/vnd.oci.image.layer.v1.tar'],
+  ]);
+});
+
+test('a symlink loop in an archive is EARCHIVE, not a hang', async (t) => {
+  const { config } = await imageEntries();
+  const entries: RawEntry[] = [
+    { name: 'a', type: 'symlink', linkname: 'b' },
+    { name: 'b', type: 'symlink', linkname: 'a' },
+    { name: 'c.json', body: config },
+    { name: 'manifest.json', body: JSON.stringify([{ Config: 'c.json', RepoTags: [], Layers: ['a'] }]) },
+  ];
+  const { result } = await loadEntries(t, entries);
+  t.true(isStoreError(await t.throwsAsync(result), 'EARCHIVE'));
+});

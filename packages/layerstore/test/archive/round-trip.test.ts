@@ -6,6 +6,7 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { BUSYBOX, OCITOOL, tool, withTools } from '../helpers/tools.js';
 import { tempDir, tempStore } from '../helpers/temp-root.js';
 import type { OpenedStore } from '../../src/store.js';
@@ -159,3 +160,25 @@ for (const compression of ['zstd', 'none'] as const) {
     t.not(back!.manifestDigest, MANIFEST);
   });
 }
+
+/** A docker daemon answering on this machine (CI may have one; these dev machines have only the CLI). */
+function dockerDaemon(): boolean {
+  try {
+    execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 5000, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const docker = dockerDaemon() ? { run: test, title: (s: string) => s } : { run: test.skip, title: (s: string) => `${s} (skipped: no docker daemon)` };
+docker.run(docker.title('docker load accepts the docker and both archives'), async (t) => {
+  const store = await loadBusybox(t);
+  const dir = await tempDir(t);
+  for (const format of ['docker', 'both'] as const) {
+    await saveTo(store, join(dir, `${format}.tar`), format);
+    const out = await tool('docker', ['load', '-i', join(dir, `${format}.tar`)]);
+    t.regex(out.stdout, /busybox:latest/);
+    const id = (await tool('docker', ['image', 'inspect', '--format', '{{.Id}}', 'localhost/busybox:latest'])).stdout.trim();
+    t.true(id === CONFIG || id === MANIFEST, id);
+  }
+});

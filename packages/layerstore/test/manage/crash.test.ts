@@ -57,3 +57,32 @@ test('CRASH-01: SIGKILL before the index rename keeps the old index whole', asyn
   t.deepEqual((await store.images.list()).flatMap((i) => i.names), ['localhost/keep:1']);
   t.true((await verify(store)).ok);
 });
+
+for (const point of ['images.write.afterConfig', 'images.write.beforeTag']) {
+  test(`CRASH-01: SIGKILL at ${point}; verify is clean and the same write then gives the same image`, async (t) => {
+    const root = join(await tempDir(t), 'root');
+    const killed = await runWorker(['images', root, '7', '1', 'localhost/c:1'], { TSBUILD_FAILPOINTS: `${point}=kill` });
+    t.is(killed.signal, 'SIGKILL');
+    const again = await runWorker(['images', root, '7', '1', 'localhost/c:1']);
+    t.true(again.ok, again.message);
+    const fresh = await runWorker(['images', join(await tempDir(t), 'other'), '7', '1', 'localhost/c:1']);
+    t.deepEqual((again.result as { written: string[] }).written, (fresh.result as { written: string[] }).written);
+    const store = await openStore(root);
+    t.teardown(() => store.close());
+    t.deepEqual((await verify(store)).problems, []);
+    t.is((await store.images.resolve('localhost/c:1'))?.manifestDigest, (again.result as { written: string[] }).written[0]);
+  });
+}
+
+test('CRASH-01: SIGKILL in the middle of a prune sweep leaves a store that verifies and keeps its tags', async (t) => {
+  const root = join(await tempDir(t), 'root');
+  for (let i = 0; i < 3; i++) t.true((await runWorker(['put', root, `garbage-${i}`, '1000'])).ok);
+  t.true((await runWorker(['images', root, '1', '2', 'localhost/p:1'])).ok);
+  const killed = await runWorker(['prune', root, '1'], { TSBUILD_FAILPOINTS: 'prune.afterDelete=kill' });
+  t.is(killed.signal, 'SIGKILL');
+  const store = await openStore(root);
+  t.teardown(() => store.close());
+  t.deepEqual((await verify(store)).problems, []);
+  const resolved = await runWorker(['resolve-all', root]);
+  t.deepEqual(Object.keys(resolved.result as object), ['localhost/p:1']);
+});

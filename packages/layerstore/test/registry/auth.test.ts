@@ -190,3 +190,19 @@ test('tokens and passwords never appear in logs or errors, even when the registr
   t.false(text.includes(TOKEN));
   t.false(text.includes(CREDS.password));
 });
+
+test('a registry marked insecure (flag or list) is used over TLS without verification', async (t) => {
+  const dir = await tempDir(t);
+  const certs = await makeCerts(dir);
+  const w = await world(t, { key: certs.serverKey, cert: certs.serverCert });
+  const image = await makeImage([2000]);
+  seed(w.a, 'test/app', 'v1', image);
+  const none = join(dir, 'none');
+  const r1 = await pull(w.store, `${w.a.host}/test/app:v1`, { ...w.opts, certsDir: none, insecure: true });
+  t.is(r1.manifestDigest, image.manifestDesc.digest);
+  const r2 = await pull(w.store, `${w.a.host}/test/app:v1`, { ...w.opts, certsDir: none, pull: true, insecureRegistries: [w.a.host] });
+  t.is(r2.manifestDigest, image.manifestDesc.digest);
+  // And with the CA given as a file instead of a certs.d folder, verification succeeds.
+  const r3 = await pull(w.store, `${w.a.host}/test/app:v1`, { ...w.opts, certsDir: none, pull: true, caFile: certs.caCertPath });
+  t.is(r3.manifestDigest, image.manifestDesc.digest);
+});

@@ -1,7 +1,7 @@
 // Pull against the fake registry: the happy path, fast paths, platforms, retries, concurrency, progress.
 import test from 'ava';
 import { pull, type TransferProgress } from '../../src/registry/index.js';
-import { makeImage, makeIndex, OCI_INDEX } from './helpers/images.js';
+import { assembleImage, makeImage, makeIndex, makeLayer, OCI_INDEX } from './helpers/images.js';
 import { seed, seeded, world } from './helpers/setup.js';
 import { listBlobs } from './helpers/store.js';
 
@@ -21,7 +21,7 @@ test('pull stores manifest, config and layers, tags the image, and reports progr
   }
 });
 
-test('a tag already in the store is not re-resolved unless pull:true; then only the manifest is fetched', async (t) => {
+test('a tag already in the store is not re-resolved unless pull:true; then one HEAD says it is unchanged', async (t) => {
   const w = await seeded(t);
   await pull(w.store, w.ref, w.opts);
   const before = w.recorder.requests.length;
@@ -30,8 +30,21 @@ test('a tag already in the store is not re-resolved unless pull:true; then only 
   t.is(w.recorder.requests.length, before);
   const repull = await pull(w.store, w.ref, { ...w.opts, pull: true });
   t.true(repull.contacted);
-  const later = w.recorder.requests.slice(before);
-  t.false(later.some((r) => r.url.includes('/blobs/')));
+  const later = w.recorder.requests.slice(before).filter((r) => r.url.startsWith('/v2/test/'));
+  t.deepEqual(later.map((r) => r.method), ['HEAD']);
+});
+
+test('pull:true after the tag moved fetches the new manifest and only the missing layers', async (t) => {
+  const w = await seeded(t);
+  await pull(w.store, w.ref, w.opts);
+  const next = assembleImage([w.image.layers[0]!, await makeLayer(700)]);
+  seed(w.a, 'test/app', 'v1', next);
+  const before = w.recorder.requests.length;
+  const r = await pull(w.store, w.ref, { ...w.opts, pull: true });
+  t.is(r.manifestDigest, next.manifestDesc.digest);
+  t.is((await w.store.images.resolve(w.ref))?.manifestDigest, next.manifestDesc.digest);
+  const blobGets = w.recorder.requests.slice(before).filter((q) => q.method === 'GET' && q.url.includes('/blobs/'));
+  t.is(blobGets.length, 2, 'the new config and the new layer only');
 });
 
 test('a digest reference already in the store makes no request at all', async (t) => {

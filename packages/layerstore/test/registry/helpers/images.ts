@@ -54,6 +54,12 @@ export function makeConfig(diffIDs: string[], platform = { os: 'linux', architec
 export async function makeImage(layerSizes: number[], opts: { mediaType?: string; platform?: { os: string; architecture: string } } = {}): Promise<TestImage> {
   const layers: TestLayer[] = [];
   for (const [i, size] of layerSizes.entries()) layers.push(await makeLayer(size, `file-${i}.bin`));
+  return assembleImage(layers, opts);
+}
+
+/** Config and manifest over given layers (to share layers between images). */
+export function assembleImage(given: TestLayer[], opts: { mediaType?: string; platform?: { os: string; architecture: string } } = {}): TestImage {
+  const layers = given.map((l) => ({ ...l }));
   const config = makeConfig(layers.map((l) => l.diffID), opts.platform);
   const mediaType = opts.mediaType ?? OCI_MANIFEST;
   const docker = mediaType === DOCKER_MANIFEST;

@@ -1,0 +1,158 @@
+// `npm run bench`: tsbuild against buildah on the same machine in the same run, alternating
+// A B A B, a warm-up first, then N counted runs each; prints medians, ranges, ratios and peak RSS.
+// Usage: node bench/dist/run.js [--runs 5] [--only a,b,c] [--work DIR] [--big-mib 1024]
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSources, manyRunsDockerfile, SCENARIO_DOCKERFILE, writeBigFile } from './generate.js';
+import { measure, sh, stats, type CommandSpec, type Sample } from './measure.js';
+import { buildah, tsbuild, TSBUILD_BIN, type Peer } from './peers.js';
+import { startRegistry, type LocalRegistry } from './registry.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Scenario {
+  id: string;
+  title: string;
+  target?: number;
+  /** Untimed, once per peer. */
+  prepare?(p: Peer): void | Promise<void>;
+  /** Untimed, before each counted run. */
+  before?(p: Peer, i: number): void | Promise<void>;
+  cmd(p: Peer): CommandSpec;
+}
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+const runs = Number(arg('runs', '5'));
+const only = arg('only', '').split(',').filter(Boolean);
+const work = path.resolve(arg('work', path.join(os.tmpdir(), 'tsbuild-bench')));
+const bigMiB = Number(arg('big-mib', '1024'));
+
+function setupContexts(): { main: string; many40: string; many130: string; big: string } {
+  const main = path.join(work, 'ctx-main');
+  if (!existsSync(path.join(main, 'Dockerfile'))) {
+    rmSync(main, { recursive: true, force: true });
+    mkdirSync(path.join(main, 'src'), { recursive: true });
+    const g = generateSources(path.join(main, 'src'));
+    writeFileSync(path.join(main, 'Dockerfile'), SCENARIO_DOCKERFILE);
+    console.error(`# generated ${g.files} files, ${(g.bytes / 1e6).toFixed(0)} MB`);
+  }
+  const many40 = path.join(work, 'ctx-40');
+  mkdirSync(many40, { recursive: true });
+  writeFileSync(path.join(many40, 'Dockerfile'), manyRunsDockerfile(40));
+  const many130 = path.join(work, 'ctx-130');
+  mkdirSync(many130, { recursive: true });
+  writeFileSync(path.join(many130, 'Dockerfile'), manyRunsDockerfile(130));
+  const big = path.join(work, 'ctx-big');
+  if (!existsSync(path.join(big, 'big.bin'))) {
+    mkdirSync(big, { recursive: true });
+    writeBigFile(path.join(big, 'big.bin'), bigMiB * 1024 * 1024);
+  }
+  writeFileSync(path.join(big, 'Dockerfile'), 'FROM scratch\nCOPY big.bin /big.bin\n');
+  return { main, many40, many130, big };
+}
+
+/** The base image, built by tsbuild itself from the host's static busybox, saved as an OCI archive. */
+function makeBaseArchive(): string {
+  const archive = path.join(work, 'busybox.oci.tar');
+  if (existsSync(archive)) return archive;
+  const ctx = path.join(work, 'ctx-base');
+  sh(['bash', path.join(repo, 'fixtures/bases/make-busybox-context.sh'), ctx]);
+  const root = path.join(work, 'base-store');
+  sh([process.execPath, TSBUILD_BIN, '--root', root, 'build', '-q', '-t', 'localhost/busybox:latest', ctx]);
+  sh([process.execPath, TSBUILD_BIN, '--root', root, 'save', '--format', 'oci', '-o', archive, 'localhost/busybox:latest']);
+  return archive;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(work, { recursive: true });
+  const ctx = setupContexts();
+  const base = makeBaseArchive();
+  const peers = [tsbuild(path.join(work, 'store-tsbuild')), buildah(path.join(work, 'store-buildah'))];
+  for (const p of peers) for (const c of p.loadBase(base)) sh(c.argv);
+  let registry: LocalRegistry | undefined;
+  const changed = path.join(ctx.main, 'src/d50/f00050.bin');
+  const original = path.join(work, 'f00050.bin.orig');
+  if (!existsSync(original)) cpSync(changed, original);
+
+  const scenarios: Scenario[] = [
+    { id: 'a', title: '(a) cold build, no cache', target: 0.3, cmd: (p) => p.build(ctx.main, 'bench', { noCache: true }) },
+    { id: 'b', title: '(b) no-op rebuild', target: 0.06, prepare: (p) => void sh(p.build(ctx.main, 'bench').argv), cmd: (p) => p.build(ctx.main, 'bench') },
+    {
+      id: 'c', title: '(c) one source file changed', target: 0.35,
+      prepare: (p) => void sh(p.build(ctx.main, 'bench').argv),
+      before: (_p, i) => { cpSync(original, changed); writeFileSync(changed, `changed ${i} ${Date.now()}`, { flag: 'a' }); },
+      cmd: (p) => p.build(ctx.main, 'bench'),
+    },
+    { id: 'd1', title: '(d) export OCI archive, gzip', target: 0.8, prepare: (p) => void sh(p.build(ctx.main, 'bench').argv), before: () => rmSync(path.join(work, 'export.tar'), { force: true }), cmd: (p) => p.exportOci('bench', path.join(work, 'export.tar'), true) },
+    { id: 'd2', title: '(d) export OCI archive, uncompressed', before: () => rmSync(path.join(work, 'export.tar'), { force: true }), cmd: (p) => p.exportOci('bench', path.join(work, 'export.tar'), false) },
+    { id: 'e1', title: '(e) 40 RUN steps, cold', target: 0.18, cmd: (p) => p.build(ctx.many40, 'bench40', { noCache: true }) },
+    { id: 'e2', title: '(e) 40 RUN steps, warm', target: 0.07, prepare: (p) => void sh(p.build(ctx.many40, 'bench40').argv), cmd: (p) => p.build(ctx.many40, 'bench40') },
+    { id: 'f', title: '(f) run on a 130-layer image', prepare: (p) => void sh(p.build(ctx.many130, 'bench130').argv), cmd: (p) => p.run('bench130', ['true']) },
+    { id: 'g', title: `(g) COPY of one ${bigMiB} MiB file, cold`, cmd: (p) => p.build(ctx.big, 'benchbig', { noCache: true }) },
+    {
+      id: 'h1', title: '(h) push to a local registry, first time',
+      prepare: async (p) => { sh(p.build(ctx.main, 'bench').argv); registry ??= await startRegistry(path.join(work, 'registry')); },
+      before: async () => { await registry!.restartEmpty(); },
+      cmd: (p) => p.push('bench', `${registry!.host}/bench/${p.name}:latest`),
+    },
+    { id: 'h2', title: '(h) push to a local registry, again', cmd: (p) => p.push('bench', `${registry!.host}/bench/${p.name}:latest`), prepare: async (p) => { registry ??= await startRegistry(path.join(work, 'registry')); sh(p.push('bench', `${registry.host}/bench/${p.name}:latest`).argv); } },
+  ];
+
+  const rows: string[] = [];
+  const results: Record<string, unknown> = {};
+  for (const s of scenarios) {
+    if (only.length && !only.includes(s.id) && !only.includes(s.id[0]!)) continue;
+    const samples = new Map<string, Sample[]>(peers.map((p) => [p.name, []]));
+    for (const p of peers) await s.prepare?.(p);
+    for (let i = 0; i <= runs; i++) {
+      for (const p of peers) {
+        await s.before?.(p, i);
+        const sample = measure(s.cmd(p));
+        if (i > 0) samples.get(p.name)!.push(sample);
+      }
+    }
+    const t = stats(samples.get('tsbuild')!.map((x) => x.seconds));
+    const b = stats(samples.get('buildah')!.map((x) => x.seconds));
+    const rssT = Math.max(...samples.get('tsbuild')!.map((x) => x.maxRssMiB));
+    const rssB = Math.max(...samples.get('buildah')!.map((x) => x.maxRssMiB));
+    const ratio = t.median / b.median;
+    const verdict = s.target === undefined ? '' : ratio <= s.target ? `≤ ${s.target} met` : `≤ ${s.target} MISSED`;
+    const row = `| ${s.title} | ${t.median.toFixed(2)} s (${t.min.toFixed(2)}-${t.max.toFixed(2)}) | ${b.median.toFixed(2)} s (${b.min.toFixed(2)}-${b.max.toFixed(2)}) | ${ratio.toFixed(3)} | ${verdict} | ${rssT.toFixed(0)} / ${rssB.toFixed(0)} MiB |`;
+    console.log(row);
+    rows.push(row);
+    results[s.id] = { title: s.title, tsbuild: t, buildah: b, ratio, target: s.target, rssMiB: { tsbuild: rssT, buildah: rssB } };
+    if (s.id === 'g') {
+      const big = path.join(ctx.big, 'big.bin');
+      const copy = path.join(work, 'big.copy');
+      const ref = stats([0, 1, 2].map(() => {
+        rmSync(copy, { force: true });
+        const a = measure({ argv: ['cp', big, copy] });
+        const h = measure({ argv: ['sha256sum', big] });
+        return a.seconds + h.seconds;
+      }));
+      rmSync(copy, { force: true });
+      const line = `(g) reference: cp + sha256sum of the same file: ${ref.median.toFixed(2)} s; tsbuild throughput = ${(ref.median / t.median).toFixed(2)} × that (target ≥ 0.8), peak RSS ${rssT.toFixed(0)} MiB (target ≤ 150)`;
+      console.log(line);
+      rows.push('', line, '');
+      results.gReference = ref;
+    }
+  }
+  await registry?.stop();
+  const header = `| scenario | tsbuild median (min-max) | buildah median (min-max) | ratio | target | peak RSS tsbuild / buildah |\n|---|---|---|---|---|---|`;
+  const md = `# tsbuild vs buildah, ${runs} counted runs each after a warm-up, alternating\n\n${header}\n${rows.join('\n')}\n`;
+  mkdirSync(path.join(repo, 'bench/out'), { recursive: true });
+  writeFileSync(path.join(repo, 'bench/out/results.md'), md);
+  writeFileSync(path.join(repo, 'bench/out/results.json'), JSON.stringify({ runs, machine: { cpus: os.cpus().length, mem: os.totalmem() }, results }, null, 2));
+  console.log(`\n${md}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
