@@ -21,6 +21,7 @@ need=(
   "zstd:zstd"
   "bc:bc"                       # the conformance scripts time builds with bc
   "file:file"
+  "strace:strace"               # durability-order tests (fsync → rename → fsync dir)
 )
 missing=()
 for pair in "${need[@]}"; do

@@ -4,7 +4,6 @@
 
 import { DockerfileError, type SourceRange } from './errors.js';
 import { dumpAst as dump } from './dockerfile/dump.js';
-import { buildNode } from './dockerfile/node.js';
 import { parse } from './dockerfile/parser.js';
 import type { AstNode, EscapeChar, ParseResult } from './dockerfile/types.js';
 import { parseInstruction, parseInstructions } from './instructions/parse.js';
@@ -47,15 +46,33 @@ export function dumpAst(ast: ParseResult | readonly AstNode[]): string {
 }
 
 /**
- * Parse one ONBUILD trigger from a base image's config (`"RUN echo hi"`) into an instruction.
- * Its location is `at` (the FROM that pulled the trigger in), since it has no line of its own.
+ * Parse one ONBUILD trigger from a base image's config (`"RUN echo hi"`, heredoc bodies included)
+ * into an instruction. It gets the location `at` (the FROM that pulled the trigger in), since it
+ * has no line of its own in this Dockerfile.
  */
 export function parseTrigger(text: string, at: SourceRange, escape: EscapeChar = '\\'): Instruction {
-  const node = buildNode(text.replace(/[\r\n]+/g, ' '), { escape, location: at, comments: [] });
+  const relocate = (e: unknown): never => {
+    if (e instanceof DockerfileError) throw new DockerfileError(e.code, `ONBUILD trigger "${text.slice(0, 200)}": ${e.message}`, { location: at, cause: e, details: e.details });
+    throw e;
+  };
+  let nodes: AstNode[] = [];
+  try {
+    nodes = parse(escape === '`' ? `# escape=\`\n${text}` : text, at.file).nodes;
+  } catch (e) {
+    relocate(e);
+  }
+  if (nodes.length !== 1) {
+    throw new DockerfileError('DF_ONBUILD_INVALID', `an ONBUILD trigger must be a single instruction, got ${nodes.length}`, { location: at });
+  }
+  const node = { ...nodes[0]!, location: at };
   if (node.keyword === 'onbuild' || node.keyword === 'from' || node.keyword === 'maintainer') {
     throw new DockerfileError('DF_ONBUILD_FORBIDDEN', `${node.keyword.toUpperCase()} isn't allowed as an ONBUILD trigger`, { location: at });
   }
-  return parseInstruction(node, { file: at.file, lines: [], escape });
+  try {
+    return parseInstruction(node, { file: at.file, lines: [], escape });
+  } catch (e) {
+    return relocate(e);
+  }
 }
 
 export { LIMITS } from './dockerfile/limits.js';

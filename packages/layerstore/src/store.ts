@@ -3,7 +3,8 @@
 //   locks/gc.lock     shared for every operation that writes or looks up content, exclusive for prune
 //   locks/index.lock  exclusive for each index.json read-modify-write
 //   locks/procs/<id>  one per open store: liveness (flock) + lease (digests in use)
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { removeTree } from './remove-tree.js';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StoreError } from './errors.js';
@@ -81,7 +82,7 @@ export async function openStore(root?: string, opts: OpenStoreOptions = {}): Pro
       const dir = join(lease.tmpDir, `work-${++workCounter}`);
       const area = { upperDir: join(dir, 'upper'), workDir: join(dir, 'work'), scratchDir: join(dir, 'scratch') };
       for (const d of [dir, area.upperDir, area.workDir, area.scratchDir]) await mkdir(d, { mode: 0o755 });
-      return { ...area, dispose: () => rm(dir, { recursive: true, force: true }) };
+      return { ...area, dispose: () => removeTree(dir) };
     },
     async stateDir(name: string): Promise<string> {
       if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new StoreError('EINVALIDNAME', `state dir name ${JSON.stringify(name)} is not allowed`);

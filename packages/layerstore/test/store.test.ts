@@ -61,3 +61,15 @@ test('close removes the process tmp dir, lease and lock', async (t) => {
   t.deepEqual(await readdir(join(root, 'tmp')), []);
   t.deepEqual(await readdir(join(root, 'locks/procs')), []);
 });
+
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+asRoot('STO-01: another user cannot list the store or read a blob (needs root to switch to nobody)', async (t) => {
+  const store = await tempStore(t);
+  const { digest } = await store.blobs.putBytes(Buffer.from('secret layer'));
+  const { spawnSync } = await import('node:child_process');
+  const asNobody = (args: string[]) => spawnSync(args[0]!, args.slice(1), { uid: 65534, gid: 65534, encoding: 'utf8' });
+  t.not(asNobody(['ls', store.root]).status, 0);
+  const cat = asNobody(['cat', join(store.root, 'blobs/sha256', digest.slice(7))]);
+  t.not(cat.status, 0);
+  t.regex(cat.stderr, /Permission denied/);
+});

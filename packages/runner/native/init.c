@@ -17,6 +17,11 @@
 #include <unistd.h>
 
 static volatile pid_t payload_pid;
+static int readonly_root;
+
+static void cleanup_on_failure(void) {
+  cleanup_stubs(readonly_root);
+}
 
 static void forward(int sig) {
   if (payload_pid > 0) kill(payload_pid, sig);
@@ -50,7 +55,11 @@ _Noreturn void init_main(struct config *c) {
   /* no ptrace or /proc/1/fd access from the step (CVE-2016-9962 class) */
   prctl(PR_SET_DUMPABLE, 0);
   umask(0);
+  /* a reader of our stdout or status going away must not kill us before we have cleaned up */
+  signal(SIGPIPE, SIG_IGN);
   open_cgroups(c);
+  readonly_root = !c->overlay && c->readonly;
+  fail_hook = cleanup_on_failure;
   setup_rootfs(c);
   char b;
   while (read(c->sync_fd, &b, 1) < 0 && errno == EINTR) {}
@@ -58,6 +67,7 @@ _Noreturn void init_main(struct config *c) {
   report("ready");
   read_credentials(3, c);
 
+  int master = c->tty ? tty_open_master(c->tty_slave, sizeof c->tty_slave) : -1;
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0) fail("exec", "pipe");
   struct sigaction sa;
@@ -70,14 +80,22 @@ _Noreturn void init_main(struct config *c) {
   pid_t pid = fork();
   if (pid < 0) fail("exec", "fork");
   if (pid == 0) {
+    fail_hook = NULL;
     close(errpipe[0]);
     payload_main(c, errpipe[1]);
   }
   payload_pid = pid;
   close(errpipe[1]);
+  for (int i = 0; i < c->ncgroups; i++) close(c->cgroup_fds[i]); /* only the payload needed them */
   report_exec_failure(errpipe[0]);
 
   int status = 0, done = 0;
+  if (master >= 0) {
+    status = tty_relay(master, pid);
+    done = 1;
+    payload_pid = 0;
+    close(master);
+  }
   for (;;) {
     int st;
     /* again on every round: a process forked while we were killing the others must not survive */
@@ -94,7 +112,8 @@ _Noreturn void init_main(struct config *c) {
       kill(-1, SIGKILL);
     }
   }
-  cleanup_stubs(!c->overlay && c->readonly);
+  fail_hook = NULL;
+  cleanup_stubs(readonly_root);
   if (WIFSIGNALED(status)) report("signal %d", WTERMSIG(status));
   else report("exit %d", WEXITSTATUS(status));
   _exit(0);

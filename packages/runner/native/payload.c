@@ -126,6 +126,7 @@ _Noreturn void payload_main(struct config *c, int fd) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
   setsid();
+  if (c->tty && tty_attach(c->tty_slave, c->uid) < 0) die(125, "tty attach %s", c->tty_slave);
   /* into the step's cgroup before anything can fork; the step then sees it as its cgroup root */
   for (int i = 0; i < c->ncgroups; i++)
     if (write(c->cgroup_fds[i], "0", 1) != 1) die(125, "cgroup join %s", c->cgroups[i]);

@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static int pivoted;
+
 static void mount_root(struct config *c) {
   char err[512];
   if (c->overlay) {
@@ -113,12 +115,15 @@ void setup_rootfs(struct config *c) {
   if (syscall(SYS_pivot_root, ".", ".") < 0) fail("rootfs", "pivot_root");
   if (umount2(".", MNT_DETACH) < 0) fail("rootfs", "detach the old root");
   if (chdir("/") < 0) fail("rootfs", "chdir /");
+  pivoted = 1;
   close(rootfd);
 }
 
 /* After the run: the root may be read-only, and stub removal needs it writable again. */
 void cleanup_stubs(int remount_rw) {
-  if (fchdir(proc_fd()) < 0) return;
-  if (remount_rw) mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL);
+  /* remove_stubs names mounts as self/fd/N relative to a procfs: ours, or the host's before pivot */
+  if (proc_fd() >= 0 ? fchdir(proc_fd()) < 0 : chdir("/proc") < 0) return;
+  /* before pivot_root "/" is still the host's root: never remount that */
+  if (remount_rw && pivoted) mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL);
   remove_stubs();
 }

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +56,9 @@ static void reexec_sealed(char **argv) {
 
 static int monitor_main(char **argv) {
   status_fd = 4;
+  /* fds node inherited from its own parent and passed on (libuv only sets up 0-4): none may reach the step */
+  if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
+    for (int fd = 5; fd < 1024; fd++) close(fd);
   reexec_sealed(argv);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_DUMPABLE, 0);
@@ -86,6 +92,7 @@ static int monitor_main(char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGWINCH, &sa, NULL);
 
   int st;
   while (waitpid(pid, &st, 0) < 0) {

@@ -33,11 +33,14 @@ struct config {
   const char *cwd;
   uid_t uid; gid_t gid;
   gid_t *groups; int ngroups;
+  int tty;
+  char tty_slave[64];
   int sync_fd; /* closed by the monitor once it has reported init's pid */
 };
 
 /* util.c */
 extern int status_fd;
+extern void (*fail_hook)(void);
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fail(const char *stage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int read_config(int fd, struct config *c);
@@ -65,6 +68,11 @@ void fd_path(char *buf, size_t len, int fd, const char *rest);
 void record_stub(int parentfd, const char *name);
 void set_upper_dir(int fd);
 void remove_stubs(void);
+
+/* tty.c */
+int tty_open_master(char *slave, size_t len);
+int tty_attach(const char *slave, uid_t uid);
+int tty_relay(int master, pid_t child);
 
 /* init.c, payload.c, session.c */
 _Noreturn void init_main(struct config *c);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 int status_fd = -1;
+void (*fail_hook)(void);
 
 static void write_all(int fd, const char *buf, size_t len) {
   while (len > 0) {
@@ -42,6 +43,10 @@ _Noreturn void fail(const char *stage, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   report("error %s %s: %s", stage, msg, strerror(saved));
+  /* init registers its stub cleanup here, so a failed setup leaves the rootfs as it found it */
+  void (*hook)(void) = fail_hook;
+  fail_hook = NULL;
+  if (hook) hook();
   _exit(125);
 }
 
@@ -113,6 +118,7 @@ int read_config(int fd, struct config *c) {
     else if (!strcmp(k, "arg")) PUSH(c->argv, c->argc, v);
     else if (!strcmp(k, "env")) PUSH(c->env, c->nenv, v);
     else if (!strcmp(k, "cwd")) c->cwd = v;
+    else if (!strcmp(k, "tty")) c->tty = !strcmp(v, "1");
     else if (!strcmp(k, "mount")) {
       struct mount_entry m = {0};
       m.kind = strcmp(v, "tmpfs") ? MOUNT_BIND : MOUNT_TMPFS;

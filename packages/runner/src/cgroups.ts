@@ -1,7 +1,7 @@
 // One cgroup per run: limits, OOM detection, and the guarantee that nothing of the step survives.
-// cgroup v2 when the unified hierarchy has memory and pids for us, else v1 memory/pids/cpu, each
-// under "<our own cgroup>/tsbuild/<run>" so the runs stay inside whatever contains tsbuild itself.
-// The helper's init joins these directories before it starts anything.
+// cgroup v2 when the unified hierarchy has memory and pids for us, else v1 memory/pids/cpu/devices,
+// each under "<our own cgroup>/tsbuild/<run>" so runs stay inside whatever contains tsbuild itself.
+// Only the step's payload process joins (see native/init.c), before it can fork.
 import { promises as fs, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,15 +44,16 @@ export function detectCgroups(): Hierarchy[] {
 
   const v2 = mountOf((t) => t === 'cgroup2');
   if (v2 && own.has('unified')) {
-    const base = join(v2, own.get('unified') as string);
-    const available = safeRead(path.join(base, 'cgroup.controllers')).split(/\s+/);
+    const ownDir = join(v2, own.get('unified') as string);
+    const available = safeRead(path.join(ownDir, 'cgroup.controllers')).split(/\s+/);
     if (available.includes('memory') && available.includes('pids')) {
       const controllers = ['memory', 'pids', ...(available.includes('cpu') ? ['cpu'] : [])];
-      if (enableV2(base, controllers)) return (layout = [{ version: 2, controllers, dir: path.join(base, 'tsbuild') }]);
+      const dir = enableV2(v2.point, ownDir, controllers);
+      if (dir) return (layout = [{ version: 2, controllers, dir }]);
     }
   }
   const found: Hierarchy[] = [];
-  for (const c of ['memory', 'pids', 'cpu']) {
+  for (const c of ['memory', 'pids', 'cpu', 'devices']) {
     const m = mountOf((t, opts) => t === 'cgroup' && opts.includes(c));
     const cg = own.get(c);
     if (m && cg !== undefined) found.push({ version: 1, controllers: [c], dir: path.join(join(m, cg), 'tsbuild') });
@@ -60,17 +61,24 @@ export function detectCgroups(): Hierarchy[] {
   return (layout = found);
 }
 
-/** v2's "no internal processes" rule: controllers can only be delegated below a cgroup we may enable them in. */
-function enableV2(base: string, controllers: string[]): boolean {
-  const parent = path.join(base, 'tsbuild');
+/**
+ * v2's "no internal processes" rule: controllers can only be enabled for the children of a cgroup
+ * that has no processes of its own, and tsbuild's own cgroup has one (tsbuild). So the runs' parent
+ * is a sibling, "<parent of our cgroup>/tsbuild", where our controllers are already available
+ * (they are in our cgroup.controllers because the parent delegates them), or "/tsbuild" at the root.
+ * Returns that directory, or null when the controllers cannot be delegated there.
+ */
+function enableV2(mountPoint: string, ownDir: string, controllers: string[]): string | null {
+  const parent = path.resolve(ownDir) === path.resolve(mountPoint) ? mountPoint : path.dirname(ownDir);
+  const dir = path.join(parent, 'tsbuild');
+  const want = controllers.map((c) => `+${c}`).join(' ');
   try {
-    const want = controllers.map((c) => `+${c}`).join(' ');
-    writeFileSync(path.join(base, 'cgroup.subtree_control'), want);
-    mkdirSync(parent, { recursive: true });
     writeFileSync(path.join(parent, 'cgroup.subtree_control'), want);
-    return true;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'cgroup.subtree_control'), want);
+    return dir;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -121,6 +129,7 @@ async function applyLimits(h: Hierarchy, dir: string, l: Limits): Promise<void> 
         await set('memory.memsw.limit_in_bytes', bytes).catch(() => set('memory.swappiness', 0));
       }
     }
+    if (c === 'devices') await restrictDevices(dir);
     if (c === 'pids' && l.pids !== undefined) await set('pids.max', Math.max(1, Math.floor(l.pids)));
     if (c === 'cpu' && l.cpus !== undefined) {
       const quota = Math.max(1000, Math.round(l.cpus * 100000));
@@ -131,6 +140,20 @@ async function applyLimits(h: Hierarchy, dir: string, l: Limits): Promise<void> 
       }
     }
   }
+}
+
+/** Docker's default device allow-list (v1 devices controller): with CAP_MKNOD a step can create any
+ * node, so what it may open is decided here; the host's disks, /dev/mem, ... stay closed. */
+const ALLOWED_DEVICES = [
+  'c *:* m', 'b *:* m', // mknod of anything, so images can still ship device files
+  'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', // null zero full random urandom
+  'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm', // tty console ptmx pts
+  'c 10:200 rwm', // tun
+];
+
+async function restrictDevices(dir: string): Promise<void> {
+  await fs.writeFile(path.join(dir, 'devices.deny'), 'a');
+  for (const rule of ALLOWED_DEVICES) await fs.writeFile(path.join(dir, 'devices.allow'), rule);
 }
 
 async function readOom(hs: Hierarchy[], dirs: string[]): Promise<boolean> {

@@ -3,18 +3,18 @@
 // and they vanish with the helper, which dies with tsbuild (PDEATHSIG).
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RunnerError } from './errors.js';
 import { checkLayerPath, helperPath } from './helper.js';
+import { makeTempDir } from './temp-dirs.js';
 import type { MountedRoot, MountSession } from './types.js';
 
 interface Pending { resolve: () => void; reject: (e: Error) => void }
 
 export async function openMountSession(): Promise<MountSession> {
   const helper = helperPath();
-  const tmp = await fs.mkdtemp(path.join(tmpdir(), 'tsbuild-mnt-'));
+  const tmp = await makeTempDir('mnt');
   const child = spawn(helper, ['session'], { stdio: ['pipe', 'pipe', 'inherit'], env: {} });
   child.stdin.on('error', () => undefined);
   const pending = new Map<string, Pending>();

@@ -3,7 +3,7 @@
 // timeout and cancellation, and always leaves nothing behind (cgroup emptied and removed, temp
 // files gone) before it resolves.
 import { spawn, type StdioOptions } from 'node:child_process';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { constants as osConstants } from 'node:os';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +14,7 @@ import { RunnerError } from './errors.js';
 import { writeEtcFiles } from './etc-files.js';
 import { encodeRecords, helperPath } from './helper.js';
 import { configRecords, validateSpec } from './spec.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { resolveUser } from './user.js';
 import type { RunResult, RunSpec } from './types.js';
 
@@ -25,7 +26,7 @@ export async function run(spec: RunSpec): Promise<RunResult> {
   const helper = helperPath();
   const started = performance.now();
   if (spec.signal?.aborted) return { exitCode: null, signal: null, oomKilled: false, timedOut: false, cancelled: true, durationMs: 0 };
-  const tmp = await fs.mkdtemp(path.join(tmpdir(), 'tsbuild-run-'));
+  const tmp = await makeTempDir('run');
   const mountpoint = path.join(tmp, 'root');
   let cg: StepCgroup | undefined;
   try {
@@ -35,15 +36,8 @@ export async function run(spec: RunSpec): Promise<RunResult> {
     return await supervise(helper, spec, encodeRecords(configRecords(spec, mountpoint, etc, cg.dirs)), cg, started);
   } finally {
     if (cg) await cg.remove();
-    await removeTemp(tmp);
+    await removeTempDir(tmp);
   }
-}
-
-/** Never a recursive rm: if a mount ever leaked onto `root`, that would walk into the rootfs. */
-async function removeTemp(tmp: string): Promise<void> {
-  await Promise.all(['hosts', 'resolv.conf', 'hostname'].map((f) => fs.unlink(path.join(tmp, f)).catch(() => undefined)));
-  await fs.rmdir(path.join(tmp, 'root')).catch(() => undefined);
-  await fs.rmdir(tmp).catch(() => undefined);
 }
 
 interface Status {
@@ -83,7 +77,11 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
     cancelled = true;
     kill();
   };
+  // a resized terminal reaches the step's pty: monitor -> init -> TIOCSWINSZ
+  const onWinch = (): void => void child.kill('SIGWINCH');
+  if (spec.tty) process.on('SIGWINCH', onWinch);
   spec.signal?.addEventListener('abort', onAbort, { once: true });
+  if (spec.signal?.aborted) onAbort(); // aborted while we were preparing
   const timer = spec.limits?.timeoutMs ? setTimeout(() => { timedOut = true; kill(); }, spec.limits.timeoutMs) : undefined;
 
   const status: Status = { errors: [], other: [], copyUps: [] };
@@ -102,7 +100,8 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
         (u) => cfgPipe.end(encodeRecords([['uid', String(u.uid)], ['gid', String(u.gid)], ...u.additionalGids.map((g): [string, string] => ['group', String(g)])])),
         (e: unknown) => {
           userError = e;
-          child.kill('SIGKILL'); // nothing of the step runs yet
+          // nothing of the step runs yet; init removes its mount stubs and exits
+          cfgPipe.end(encodeRecords([['abort', e instanceof Error ? e.message.replace(/\0/g, '') : 'user lookup failed']]));
         },
       );
     } else status.other.push(line);
@@ -116,6 +115,7 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
     if (timer) clearTimeout(timer);
     if (forceTimer) clearTimeout(forceTimer);
     spec.signal?.removeEventListener('abort', onAbort);
+    process.off('SIGWINCH', onWinch);
   });
 
   const oomKilled = await cg.oomKilled();

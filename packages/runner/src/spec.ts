@@ -52,6 +52,7 @@ export function configRecords(spec: RunSpec, mountpoint: string, etc: EtcFiles, 
     }
   }
   rec.push(['cwd', spec.cwd]);
+  if (spec.tty) rec.push(['tty', '1']);
   for (const a of spec.argv) rec.push(['arg', a]);
   for (const e of spec.env) rec.push(['env', e]);
   return rec;

@@ -108,3 +108,38 @@ test.serial('bind mounts: read-only stays read-only, read-write writes through',
   t.is(readFileSync(path.join(shared, 'y'), 'utf8'), 'b\n');
   for (const p of ['ro', 'rw']) await t.throwsAsync(fs.access(path.join(lower, p)), undefined, `stub /${p} removed`);
 });
+
+test.serial('parallel runs do not interfere and all clean up', async (t) => {
+  const before = readFileSync('/proc/self/mountinfo', 'utf8');
+  const results = await Promise.all(
+    Array.from({ length: 6 }, async (_, i) => sh(await overlay(), `echo ${i} > /id; hostname`, { hostname: `par-${i}` })),
+  );
+  results.forEach((r, i) => {
+    t.is(r.exitCode, 0, r.stderr);
+    t.is(r.stdout, `par-${i}\n`);
+  });
+  t.is(readFileSync('/proc/self/mountinfo', 'utf8'), before);
+});
+
+test.serial('RT-07: with the rootfs on an rshared host mount, no step mount ever shows on the host', async (t) => {
+  const shared = tempDir('rshared');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tsbuild-runner-test', shared]);
+  try {
+    execFileSync('mount', ['--make-rshared', shared]);
+    execFileSync('cp', ['-a', lower, path.join(shared, 'lower')]);
+    for (const d of ['upper', 'work', 'bindsrc']) await fs.mkdir(path.join(shared, d));
+    const before = readFileSync('/proc/self/mountinfo', 'utf8');
+    const rootfs: RunSpec['rootfs'] = { type: 'overlay', lowerDirs: [path.join(shared, 'lower')], upperDir: path.join(shared, 'upper'), workDir: path.join(shared, 'work') };
+    const running = sh(rootfs, 'sleep 1', { mounts: [{ type: 'bind', source: path.join(shared, 'bindsrc'), target: '/mnt/b' }, { type: 'tmpfs', target: '/mnt/t' }] });
+    const during: string[] = [];
+    const sampler = setInterval(() => during.push(readFileSync('/proc/self/mountinfo', 'utf8')), 100);
+    const r = await running.finally(() => clearInterval(sampler));
+    t.is(r.exitCode, 0, r.stderr);
+    t.true(during.length >= 5);
+    for (const m of during) t.is(m, before);
+    t.is(readFileSync('/proc/self/mountinfo', 'utf8'), before);
+  } finally {
+    execFileSync('umount', ['-l', shared]);
+    await fs.rmdir(shared);
+  }
+});

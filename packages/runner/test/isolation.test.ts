@@ -1,6 +1,6 @@
 // RT-04/RT-05 and exit-status checks, observed from inside the sandbox over a busybox rootfs.
 import test from 'ava';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isRunnerError, run, type RunSpec } from '../src/index.js';
@@ -106,6 +106,17 @@ test.serial('mount, unshare, sysrq-trigger, core_pattern and sysfs writes all fa
   t.is(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), hostCore);
 });
 
+test.serial("a node the step makes for the host's disk cannot be opened (device allow-list)", async (t) => {
+  const disks = readdirSync('/sys/block').filter((d) => !d.startsWith('loop'));
+  if (disks.length === 0) {
+    t.pass('no block device on this host');
+    return;
+  }
+  const [maj, min] = readFileSync(`/sys/block/${disks[0]}/dev`, 'utf8').trim().split(':');
+  const r = await sh(rootfs, `mknod /tmp/disk b ${maj} ${min} && echo made; head -c 16 /tmp/disk >/dev/null 2>&1 && echo READ || echo denied; rm -f /tmp/disk`);
+  t.is(r.stdout, 'made\ndenied\n');
+});
+
 test.serial('masked /proc files read empty', async (t) => {
   const r = await sh(rootfs, 'for f in keys timer_list interrupts kcore sched_debug; do [ -e /proc/$f ] && echo "$f $(wc -c < /proc/$f)"; done; true');
   t.is(r.exitCode, 0, r.stderr);
@@ -118,6 +129,14 @@ test.serial('only fds 0-2 are open (plus the fd ls reads the directory with)', a
   const fds = r.stdout.trim().split(/\s+/).map(Number);
   t.deepEqual(fds.slice(0, 3), [0, 1, 2]);
   t.true(fds.length <= 4, r.stdout);
+});
+
+test.serial("init's fds and exe are out of the step's reach (not dumpable)", async (t) => {
+  const r = await sh(rootfs, 'for f in /proc/1/fd/* /proc/1/exe /proc/1/root /proc/1/cwd; do readlink $f; done 2>/dev/null; ls /proc/1/fd | wc -w');
+  t.is(r.exitCode, 0, r.stderr);
+  // init holds stdio, the two protocol fds and the stub-parent/proc O_PATH fds, none of them readable
+  t.regex(r.stdout, /^\d+\n$/);
+  t.true(Number(r.stdout) <= 8, r.stdout);
 });
 
 test.serial('/dev is minimal and its nodes are the real devices', async (t) => {
@@ -169,4 +188,11 @@ test.serial('stdin is passed through', async (t) => {
   const { Readable } = await import('node:stream');
   const r = await runCaptured({ ...baseSpec(rootfs, ['cat']), stdin: Readable.from(['piped ', 'input']) });
   t.is(r.stdout, 'piped input');
+});
+
+test.serial('tty: the step gets a pseudo-terminal as its controlling terminal, stderr merged', async (t) => {
+  const r = await sh(rootfs, 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-terminals; echo to-stderr >&2; id -u', { tty: true, user: 'app' });
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(r.stderr, '');
+  t.deepEqual(r.stdout.replace(/\r/g, '').trim().split('\n'), ['/dev/pts/0', 'all-terminals', 'to-stderr', '1000']);
 });

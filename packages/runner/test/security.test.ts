@@ -158,3 +158,19 @@ test.serial('mount stubs created in a dir rootfs are removed after the run', asy
   t.is(r.exitCode, 0, r.stderr);
   for (const p of ['etc/hostname', 'sys', 'cache']) await t.throwsAsync(fs.lstat(path.join(root, p)), { code: 'ENOENT' }, p);
 });
+
+test.serial('stubs are removed when setup fails halfway or the user is unknown', async (t) => {
+  const root = copyRootfs();
+  await fs.rm(path.join(root, 'etc/hostname'));
+  await fs.rm(path.join(root, 'sys'), { recursive: true });
+  writeFileSync(path.join(root, 'sys'), 'not a dir'); // fails after the /etc stubs were made
+  const e1 = await run(baseSpec(dirRoot(root), ['true'], { mounts: [{ type: 'tmpfs', target: '/scratch' }] })).catch((x: unknown) => x);
+  t.true(isRunnerError(e1, 'RUNNER_SETUP'), String(e1));
+  for (const p of ['etc/hostname', 'scratch']) await t.throwsAsync(fs.lstat(path.join(root, p)), { code: 'ENOENT' }, p);
+
+  await fs.rm(path.join(root, 'sys'));
+  await fs.mkdir(path.join(root, 'sys'));
+  const e2 = await run(baseSpec(dirRoot(root), ['true'], { user: 'ghost', mounts: [{ type: 'tmpfs', target: '/scratch' }] })).catch((x: unknown) => x);
+  t.true(isRunnerError(e2, 'RUNNER_USER_NOT_FOUND'), String(e2));
+  for (const p of ['etc/hostname', 'scratch']) await t.throwsAsync(fs.lstat(path.join(root, p)), { code: 'ENOENT' }, p);
+});

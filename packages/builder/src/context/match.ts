@@ -29,7 +29,8 @@ export function matchSources(env: ResolveEnv, sources: readonly string[], opts: 
       if (m.resolved.stat?.isDirectory() !== true && exclude.excludedBy(baseName(m.named), false) !== undefined) continue;
       const matched = expandMatch(env, index, source, m, exclude, result.warnings);
       result.sources.push(matched);
-      result.entries.push(...matched.entries);
+      // A loop, not push(...entries): a directory of 10^6 files would overflow the argument limit.
+      for (const e of matched.entries) result.entries.push(e);
     }
   });
   return result;
@@ -99,7 +100,7 @@ function expandMatch(env: ResolveEnv, index: number, source: string, m: Match, e
       entries.push(toEntry(env, index, w));
     }
   }
-  return { index, source, path: m.resolved.rel, name, type: type as MatchedSource['type'], wildcard: m.wildcard, entries };
+  return { index, source, path: m.resolved.rel, matchedPath: m.named, name, type: type as MatchedSource['type'], wildcard: m.wildcard, entries };
 }
 
 function toEntry(env: ResolveEnv, source: number, w: WalkEntry): ContextEntry {

@@ -11,10 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 
-const FORMAT = 'tsbuild-context-stat-cache/1';
+const FORMAT = 'tsbuild-context-stat-cache/2';
 
-/** [dev, ino, size, mtimeNs, ctimeNs, mode, sha256 hex]; bigints as decimal strings. */
-type Row = [string, string, string, string, string, number, string];
+/** [dev, ino, size, mtimeNs, ctimeNs, mode, sha256 hex, day last used]; bigints as decimal strings. */
+type Row = [string, string, string, string, string, number, string, number];
+
+/** Entries unused for this many days are dropped when the cache is saved (deleted files, old branches). */
+const KEEP_DAYS = 30;
 
 interface CacheFile {
   format: string;
@@ -24,6 +27,8 @@ interface CacheFile {
 
 export class StatCache {
   private dirty = false;
+
+  private readonly today = Math.floor(Date.now() / 86_400_000);
 
   private constructor(private readonly file: string | undefined, private readonly root: string,
     private readonly entries: Map<string, Row>) {}
@@ -49,8 +54,14 @@ export class StatCache {
     const row = this.entries.get(key);
     if (row === undefined) return undefined;
     // Cheapest fields first: a changed file nearly always differs in mtime or size.
-    return row[3] === String(stat.mtimeNs) && row[2] === String(stat.size) && row[4] === String(stat.ctimeNs) &&
-      row[1] === String(stat.ino) && row[0] === String(stat.dev) && row[5] === Number(stat.mode) ? row[6] : undefined;
+    const same = row[3] === String(stat.mtimeNs) && row[2] === String(stat.size) && row[4] === String(stat.ctimeNs) &&
+      row[1] === String(stat.ino) && row[0] === String(stat.dev) && row[5] === Number(stat.mode);
+    if (!same) return undefined;
+    if (row[7] !== this.today) {
+      row[7] = this.today;
+      this.dirty = true;
+    }
+    return row[6];
   }
 
   /** Records a hash taken at `startedNs` (wall clock), unless the file is too young to trust. */
@@ -60,13 +71,14 @@ export class StatCache {
       if (this.entries.delete(key)) this.dirty = true;
       return;
     }
-    this.entries.set(key, rowOf(stat, sha256));
+    this.entries.set(key, rowOf(stat, sha256, this.today));
     this.dirty = true;
   }
 
   /** Writes the cache if it changed: temp file in the same directory, fsync, rename. */
   save(): void {
     if (!this.dirty || this.file === undefined) return;
+    for (const [key, row] of this.entries) if (this.today - row[7] > KEEP_DAYS) this.entries.delete(key);
     const body: CacheFile = { format: FORMAT, root: this.root, entries: Object.fromEntries(this.entries) };
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
@@ -86,11 +98,12 @@ export class StatCache {
   }
 }
 
-function rowOf(stat: BigIntStats, sha256: string): Row {
-  return [String(stat.dev), String(stat.ino), String(stat.size), String(stat.mtimeNs), String(stat.ctimeNs), Number(stat.mode), sha256];
+function rowOf(stat: BigIntStats, sha256: string, day: number): Row {
+  return [String(stat.dev), String(stat.ino), String(stat.size), String(stat.mtimeNs), String(stat.ctimeNs), Number(stat.mode), sha256, day];
 }
 
 function isRow(row: unknown): row is Row {
-  return Array.isArray(row) && row.length === 7 && row.every((v, i) => (i === 5 ? typeof v === 'number' : typeof v === 'string')) &&
+  return Array.isArray(row) && row.length === 8 &&
+    row.every((v, i) => (i === 5 || i === 7 ? typeof v === 'number' : typeof v === 'string')) &&
     /^[0-9a-f]{64}$/.test(row[6] as string);
 }

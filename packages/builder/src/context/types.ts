@@ -40,6 +40,8 @@ export interface MatchedSource {
   source: string;
   /** Context path of the match after resolving symlinks. */
   path: string;
+  /** Context path as named or matched, before symlinks were resolved (what COPY --parents keeps). */
+  matchedPath: string;
   /** Base name of the match before symlinks were resolved: the name a file gets in a directory destination. */
   name: string;
   type: EntryType;

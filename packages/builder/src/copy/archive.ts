@@ -11,7 +11,7 @@ type Codec = 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
 const HEADER = 512;
 const PREFIX = 64 * 1024;
 
-function readPrefix(host: string, bytes: number): Buffer {
+function readPrefix(host: string | Buffer, bytes: number): Buffer {
   const fd = openSync(host, 'r');
   try {
     const buf = Buffer.alloc(bytes);
@@ -49,7 +49,7 @@ export function isTarHeader(block: Buffer): boolean {
 }
 
 /** The first `want` decompressed bytes of a file, by streaming it through the codec's tool. */
-function headThroughTool(host: string, tool: string, want: number): Promise<Buffer> {
+function headThroughTool(host: string | Buffer, tool: string, want: number): Promise<Buffer> {
   return new Promise((resolve) => {
     const fd = openSync(host, 'r');
     const child = spawn(tool, ['-dc'], { stdio: [fd, 'pipe', 'ignore'] });
@@ -77,7 +77,7 @@ function headThroughTool(host: string, tool: string, want: number): Promise<Buff
  * True when the regular file at `host` is a (possibly compressed) tar archive. ADD extracts such
  * files instead of copying them.
  */
-export async function isArchive(host: string): Promise<boolean> {
+export async function isArchive(host: string | Buffer): Promise<boolean> {
   const head = readPrefix(host, PREFIX);
   const codec = detectCodec(head);
   if (codec === 'none') return isTarHeader(head.subarray(0, HEADER));

@@ -15,7 +15,7 @@ export interface NewDirMeta {
   mtime?: Date;
 }
 
-export function lstatOrUndefined(p: string): Stats | undefined {
+export function lstatOrUndefined(p: string | Buffer): Stats | undefined {
   try {
     return lstatSync(p);
   } catch (e) {
@@ -32,7 +32,7 @@ export function rootedOf(root: string, host: string): string {
 }
 
 /** Sets owner, mode and mtime of a directory we just created or lstat'ed as a real directory. */
-export function setDirMeta(host: string, meta: NewDirMeta): void {
+export function setDirMeta(host: string | Buffer, meta: NewDirMeta): void {
   if (meta.owner !== undefined) lchownSync(host, meta.owner.uid, meta.owner.gid);
   // The entry was lstat'ed as a directory (never a symlink), so chmod cannot follow a link here.
   chmodSync(host, meta.mode);

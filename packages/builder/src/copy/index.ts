@@ -12,11 +12,12 @@
 // What it is not: it does not match .dockerignore itself (the context does, and hands over its rules),
 // it does not digest files (the context's stat cache does), and it never fetches URLs or git repos.
 import type { ExpandedAdd, ExpandedCopy } from '../instructions/types.js';
-import type { ExclusionRules } from './ignore.js';
+import type { BuildContext } from '../context/index.js';
 import type { SourceRoot } from './sources.js';
-import type { CopyParams } from './types.js';
+import type { CopyParams, MatchedContext } from './types.js';
 
-export { copyInto, destOf } from './run.js';
+export { copyInto, destOf, checkRemote } from './run.js';
+import { checkRemote } from './run.js';
 export { copyCacheInputs, type SourceDigest } from './cache-inputs.js';
 export { parseChmod, modeRuleOf, type ModeRule } from './chmod.js';
 export { resolveChown, parseChownSpec, chownText, MAX_ID, type Owner, type UserLookup, type LookedUpUser } from './chown.js';
@@ -25,7 +26,7 @@ export { resolveSourcePattern, type SourceRoot, type SourceItem } from './source
 export { isArchive } from './archive.js';
 export { ensureDirInRoot } from './dest.js';
 export type { CopyStats } from './tree.js';
-export type { CopyEnv, CopyParams, CopyResult, ExtractTar } from './types.js';
+export type { CopyEnv, CopyParams, CopyResult, CopySource, ExtractTar, MatchedContext } from './types.js';
 
 /** The copy parameters of an expanded COPY or ADD instruction at a step whose WORKDIR is `workdir`. */
 export function copyParamsOf(ins: ExpandedCopy | ExpandedAdd, workdir: string): CopyParams {
@@ -50,12 +51,12 @@ export function copyParamsOf(ins: ExpandedCopy | ExpandedAdd, workdir: string): 
 }
 
 /**
- * The build context as a COPY source: `dir` is the context directory, `ignore` its .dockerignore rules
- * (paths relative to `dir`; what they exclude does not exist for COPY, and naming it is COPY_EXCLUDED
- * with the line). Symlinks are followed inside `dir` only.
+ * The build context as a COPY/ADD source: match once with the context module (it applies .dockerignore
+ * and --exclude), digest the same entries for the cache key, hand the match to copyInto.
  */
-export function contextSourceRoot(dir: string, ignore?: ExclusionRules): SourceRoot {
-  return { dir, kind: 'context', label: 'build context', ...(ignore ? { ignore } : {}) };
+export function matchedContext(context: Pick<BuildContext, 'dir' | 'match'>, params: CopyParams): MatchedContext {
+  checkRemote(params); // "https://x" must not be looked up as a context path
+  return { kind: 'context', dir: context.dir, match: context.match(params.sources, params.excludes ? { excludes: params.excludes } : {}) };
 }
 
 /**

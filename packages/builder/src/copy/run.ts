@@ -14,10 +14,10 @@ import { isArchive } from './archive.js';
 import { modeRuleOf } from './chmod.js';
 import { resolveChown, type Owner } from './chown.js';
 import { ensureDirInRoot, lstatOrUndefined, resolveFollow, rootedOf, type NewDirMeta } from './dest.js';
-import { compileExclusions } from './ignore.js';
-import { resolveSourcePattern, type SourceItem } from './sources.js';
-import { TreeCopier } from './tree.js';
-import type { CopyEnv, CopyParams, CopyResult } from './types.js';
+import { compileExclusions, type ExclusionRules } from './ignore.js';
+import { resolveSourcePattern } from './sources.js';
+import { metaOfStats, TreeCopier, type EntryMeta, type HostPath } from './tree.js';
+import type { CopyEnv, CopyParams, CopyResult, CopySource } from './types.js';
 
 const REMOTE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i;
 
@@ -29,7 +29,11 @@ export function destOf(dest: string, workdir: string): { path: string; isDir: bo
   return { path: clean.length > 1 ? clean.replace(/\/+$/, '') : clean, isDir };
 }
 
-function checkRemote(params: CopyParams): void {
+/**
+ * Refuses what tsbuild cannot do before any matching: remote (URL, git) sources, --checksum on local
+ * ones. Throws BuildError ADD_REMOTE_UNSUPPORTED, DockerfileError COPY_SOURCE_URL / ADD_CHECKSUM_LOCAL.
+ */
+export function checkRemote(params: CopyParams): void {
   for (const s of params.sources) {
     if (!REMOTE.test(s)) continue;
     if (params.kind === 'COPY') {
@@ -80,6 +84,74 @@ function asBuildError(params: CopyParams, e: unknown): unknown {
   });
 }
 
+/** One matched source, whichever root it came from. */
+interface Item {
+  /** The source as written (its "/./" pivot matters for --parents). */
+  pattern: string;
+  /** Path in the source root with symlinks resolved ('' = the root). */
+  path: string;
+  /** The name a file gets inside a directory destination (the unresolved base name). */
+  name: string;
+  host: HostPath;
+  meta: EntryMeta;
+  /** Context matches list what is below a directory (parents first); rootfs ones are walked. */
+  below?: Array<{ host: HostPath; rel: string | Buffer; path: string; meta: EntryMeta }>;
+}
+
+/** `base/rel`, as bytes when either part is (names that are not valid UTF-8 stay byte-exact). */
+function joinHost(base: HostPath, rel: string | Buffer): HostPath {
+  if (typeof base === 'string' && typeof rel === 'string') return `${base}/${rel}`;
+  return Buffer.concat([Buffer.from(base), Buffer.from('/'), Buffer.from(rel)]);
+}
+
+/** The items of every source, in order; rootfs matches are filtered by --exclude by name here. */
+function itemsOf(source: CopySource, params: CopyParams, excludes: ExclusionRules | undefined): { items: Item[]; warnings: string[] } {
+  if (source.kind === 'context') {
+    const items = source.match.sources.map((ms): Item => {
+      const [root, ...rest] = ms.entries;
+      const rootBytes = root.pathBytes ?? Buffer.from(root.path);
+      const relOf = (e: MatchedContextEntry): string | Buffer =>
+        e.pathBytes === undefined ? e.rel : e.pathBytes.subarray(rootBytes.length + (rootBytes.length > 0 ? 1 : 0));
+      return {
+        pattern: ms.source,
+        path: ms.path,
+        name: ms.name,
+        host: root.host,
+        meta: metaOfContextEntry(root),
+        below: rest.map((e) => ({ host: e.host, rel: relOf(e), path: e.path, meta: metaOfContextEntry(e) })),
+      };
+    });
+    return { items, warnings: source.match.warnings };
+  }
+  const items: Item[] = [];
+  for (const pattern of params.sources) {
+    for (const it of resolveSourcePattern(source, pattern)) {
+      const name = it.name === '' ? '' : path.posix.basename(it.name);
+      // --exclude applies to a matched file itself by the name it is copied under (as the context does).
+      if (!it.stat.isDirectory() && excludes?.excludedBy(name, false) !== undefined) continue;
+      items.push({ pattern, path: it.real, name, host: it.host, meta: metaOfStats(it.stat) });
+    }
+  }
+  return { items, warnings: [] };
+}
+
+function metaOfContextEntry(e: MatchedContextEntry): EntryMeta {
+  const meta: EntryMeta = {
+    type: e.type,
+    mode: e.mode,
+    uid: e.uid,
+    gid: e.gid,
+    mtime: new Date(e.mtimeMs),
+    size: e.size,
+    nlink: Number(e.stat.nlink),
+    inode: `${e.stat.dev}:${e.stat.ino}`,
+  };
+  if (e.linkTarget !== undefined) meta.linkTarget = e.linkTarget;
+  return meta;
+}
+
+type MatchedContextEntry = Extract<CopySource, { kind: 'context' }>['match']['entries'][number];
+
 async function copyUnwrapped(params: CopyParams, env: CopyEnv): Promise<CopyResult> {
   checkRemote(params);
   const destRoot = path.resolve(env.destRoot);
@@ -90,11 +162,8 @@ async function copyUnwrapped(params: CopyParams, env: CopyEnv): Promise<CopyResu
   const mtime = env.sourceDateEpoch === undefined ? undefined : new Date(env.sourceDateEpoch * 1000);
   const excludes = params.excludes !== undefined && params.excludes.length > 0 ? compileExclusions(params.excludes) : undefined;
 
-  const matched: Array<{ pattern: string; items: SourceItem[] }> = params.sources.map((pattern) => ({
-    pattern,
-    items: resolveSourcePattern(env.source, pattern).filter((it) => excludes?.excludedBy(it.name, it.stat.isDirectory()) === undefined),
-  }));
-  const count = matched.reduce((n, m) => n + m.items.length, 0) + contents.length;
+  const { items, warnings } = itemsOf(env.source, params, excludes);
+  const count = items.length + contents.length;
   if ((params.sources.length + contents.length > 1 || count > 1) && !dest.isDir) {
     throw new BuildError(
       'COPY_MULTI_DEST_NOT_DIR',
@@ -112,32 +181,40 @@ async function copyUnwrapped(params: CopyParams, env: CopyEnv): Promise<CopyResu
       ...(params.chmod ? { chmod: modeRuleOf(params.chmod) } : {}),
       ...(mtime ? { mtime } : {}),
     },
-    { ...(env.source.ignore ? { ignore: env.source.ignore } : {}), ...(excludes ? { exclude: excludes } : {}) },
+    // Context listings are already filtered; a rootfs walk applies --exclude itself.
+    env.source.kind === 'rootfs' && excludes ? { exclude: excludes } : {},
   );
   // The destination directory (or the parent of a file destination) exists before anything is written.
   if (dest.isDir) ensureDirInRoot(destRoot, dest.path, dirMeta);
   else ensureDirInRoot(destRoot, path.posix.dirname(dest.path), dirMeta);
 
+  const w: Writer = { copier, destRoot, dirMeta, sourceDir: env.source.dir };
   const extracted: string[] = [];
-  for (const { pattern, items } of matched) {
-    for (const item of items) {
-      if (params.kind === 'ADD' && params.unpack !== false && item.stat.isFile() && (await isArchive(item.host))) {
-        await copier.flush();
-        await extract(item, dest.path, destRoot, dirMeta, owner, env);
-        extracted.push(dest.path);
-        continue;
-      }
-      if (params.parents === true) copyWithParents(copier, env, item, pivotOf(pattern), dest.path, destRoot, dirMeta);
-      else copyItem(copier, item, dest.path, destRoot, dirMeta);
+  for (const item of items) {
+    if (params.kind === 'ADD' && params.unpack !== false && item.meta.type === 'file' && (await isArchive(item.host))) {
+      await copier.flush();
+      await extract(item, dest.path, destRoot, dirMeta, owner, env);
+      extracted.push(dest.path);
+      continue;
     }
-    await copier.flush();
+    if (params.parents === true) copyWithParents(w, item, pivotOf(item.pattern), dest.path);
+    else copyItem(w, item, dest.path);
+    await copier.flush(); // a later source may overwrite what this one wrote
   }
   for (const c of contents) {
     const target = fileTarget(destRoot, dest.path, path.posix.basename(c.path), dirMeta);
     copier.writeContent(target, c.data, new Date());
   }
   const stats = await copier.finish();
-  return { stats, extracted, warnings: stats.skipped.map((s) => `${params.kind}: ${s}`) };
+  return { stats, extracted, warnings: [...warnings, ...stats.skipped].map((s) => `${params.kind}: ${s}`) };
+}
+
+interface Writer {
+  copier: TreeCopier;
+  destRoot: string;
+  dirMeta: NewDirMeta;
+  /** The source root dir (for --parents' intermediate directories). */
+  sourceDir: string;
 }
 
 /**
@@ -151,56 +228,49 @@ function fileTarget(destRoot: string, destPath: string, base: string, dirMeta: N
   return host;
 }
 
-function copyItem(copier: TreeCopier, item: SourceItem, destPath: string, destRoot: string, dirMeta: NewDirMeta): void {
-  if (item.stat.isDirectory()) {
-    const host = resolveFollow(destRoot, destPath);
-    const existing = lstatOrUndefined(host);
-    if (existing === undefined) ensureDirInRoot(destRoot, rootedOf(destRoot, host), dirMeta);
-    copier.copyEntry(item.host, item.stat, host, item.real, '', true);
+/** Writes one item (and what is below it) at host `target`. */
+function writeItem(w: Writer, item: Item, target: string, contentsOnly: boolean): void {
+  if (item.below === undefined) {
+    const st = lstatOrUndefined(item.host);
+    if (st === undefined || typeof item.host !== 'string') {
+      throw new BuildError('COPY_SOURCE_NOT_FOUND', `${JSON.stringify(item.pattern)} vanished while copying`);
+    }
+    w.copier.copyEntry(item.host, st, target, item.path, '', contentsOnly);
     return;
   }
-  const base = item.name === '' ? '' : path.posix.basename(item.name);
-  copier.copyEntry(item.host, item.stat, fileTarget(destRoot, destPath, base, dirMeta), item.real, '', false);
+  w.copier.copyListed(item.host, item.meta, target, item.path, contentsOnly);
+  for (const e of item.below) w.copier.copyListed(e.host, e.meta, joinHost(target, e.rel), e.path, false);
+}
+
+function copyItem(w: Writer, item: Item, destPath: string): void {
+  if (item.meta.type === 'dir') {
+    const host = resolveFollow(w.destRoot, destPath);
+    if (lstatOrUndefined(host) === undefined) ensureDirInRoot(w.destRoot, rootedOf(w.destRoot, host), w.dirMeta);
+    writeItem(w, item, host, true);
+    return;
+  }
+  writeItem(w, item, fileTarget(w.destRoot, destPath, item.name, w.dirMeta), false);
 }
 
 /** --parents: dest/<path below the pivot>, intermediate directories made like their sources. */
-function copyWithParents(
-  copier: TreeCopier,
-  env: CopyEnv,
-  item: SourceItem,
-  pivot: string,
-  destPath: string,
-  destRoot: string,
-  dirMeta: NewDirMeta,
-): void {
-  const rel = pivot === '' ? item.name : item.name.startsWith(pivot + '/') ? item.name.slice(pivot.length + 1) : item.name;
-  let host = ensureDirInRoot(destRoot, destPath, dirMeta);
+function copyWithParents(w: Writer, item: Item, pivot: string, destPath: string): void {
+  const rel = pivot === '' ? item.path : item.path.startsWith(pivot + '/') ? item.path.slice(pivot.length + 1) : item.path;
+  let host = ensureDirInRoot(w.destRoot, destPath, w.dirMeta);
   const comps = rel === '' ? [] : rel.split('/');
   for (let i = 0; i < comps.length - 1; i++) {
     const srcDir = [pivot, ...comps.slice(0, i + 1)].filter((c) => c !== '').join('/');
-    const st = lstatOrUndefined(resolveFollow(env.source.dir, srcDir));
+    const st = lstatOrUndefined(resolveFollow(w.sourceDir, srcDir));
     if (st === undefined || !st.isDirectory()) throw new InternalError(`--parents: source parent ${srcDir} vanished`);
-    // Resolve in-root again: the image may already have a symlink there.
-    const target = resolveFollow(destRoot, rootedOf(destRoot, `${host}/${comps[i]}`));
-    copier.makeDirLike(target, st);
+    // Resolved in-root again: the image may already have a symlink there.
+    const target = resolveFollow(w.destRoot, rootedOf(w.destRoot, `${host}/${comps[i]}`));
+    w.copier.makeDirLike(target, metaOfStats(st));
     host = target;
   }
-  if (comps.length === 0) {
-    copier.copyEntry(item.host, item.stat, host, item.real, '', true);
-    return;
-  }
-  const leaf = `${host}/${comps[comps.length - 1]}`;
-  copier.copyEntry(item.host, item.stat, leaf, item.real, '', false);
+  if (comps.length === 0) writeItem(w, item, host, true);
+  else writeItem(w, item, `${host}/${comps[comps.length - 1]}`, false);
 }
 
-async function extract(
-  item: SourceItem,
-  destPath: string,
-  destRoot: string,
-  dirMeta: NewDirMeta,
-  owner: Owner | undefined,
-  env: CopyEnv,
-): Promise<void> {
+async function extract(item: Item, destPath: string, destRoot: string, dirMeta: NewDirMeta, owner: Owner | undefined, env: CopyEnv): Promise<void> {
   if (env.extractTar === undefined) throw new InternalError('ADD of an archive needs CopyEnv.extractTar');
   // BuildKit unpacks into dest as a directory, trailing slash or not.
   const dir = ensureDirInRoot(destRoot, destPath, dirMeta);
@@ -208,9 +278,9 @@ async function extract(
     await env.extractTar(createReadStream(item.host), dir, owner ? { chown: owner } : {});
   } catch (e) {
     const code = (e as { code?: string }).code ?? 'EUNKNOWN';
-    throw new BuildError('ADD_EXTRACT_FAILED', `ADD ${item.name}: cannot extract the archive into ${destPath}: ${(e as Error).message}`, {
+    throw new BuildError('ADD_EXTRACT_FAILED', `ADD ${item.path || '.'}: cannot extract the archive into ${destPath}: ${(e as Error).message}`, {
       cause: e,
-      details: { source: item.name, dest: destPath, code },
+      details: { source: item.path, dest: destPath, code },
     });
   }
 }

@@ -1,25 +1,23 @@
-// COPY/ADD sources: from a pattern as written to the entries to copy, inside one source root (the build
-// context or a stage's/image's rootfs). BuildKit semantics: the path is rooted at the source root; its
-// symlinks, the final one included, are followed *inside* that root (so a context symlink can never
-// reach a host file); wildcards match one component at a time (Go filepath.Match); an empty wildcard
-// match is not an error (BuildKit's AllowEmptyWildcard). What `.dockerignore` excludes does not exist.
+// COPY --from sources: from a pattern as written to the entries to copy inside a stage's or image's
+// rootfs. (Context sources are matched by the context module, which knows .dockerignore; this is the
+// same BuildKit rule set for a root without ignore rules.) The path is rooted at the source root; its
+// symlinks, the final one included, are followed *inside* that root (so a stage's `link -> /` never
+// reaches the host); wildcards match one component at a time (Go filepath.Match); an empty wildcard
+// match is not an error (BuildKit's AllowEmptyWildcard).
 import { readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { cleanInRoot, resolveInRootSync, splitPath } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { lstatOrUndefined } from './dest.js';
 import { compileComponent, hasWildcard, unescapeComponent } from './glob.js';
-import type { ExclusionRules } from './ignore.js';
 import path from 'node:path';
 
-/** Where COPY/ADD reads from. */
+/** A stage's or image's filesystem that COPY --from reads. */
 export interface SourceRoot {
-  /** Host directory: the context dir, or a stage's/image's rootfs (a merged view). */
+  kind: 'rootfs';
+  /** Host directory: a snapshot dir or merged view of the stage/image. */
   dir: string;
-  kind: 'context' | 'rootfs';
-  /** For messages: "build context", "stage builder", "image alpine:3.20". */
+  /** For messages: "stage builder", "image alpine:3.20". */
   label: string;
-  /** The context's .dockerignore rules (paths relative to `dir`); excluded paths do not exist. */
-  ignore?: ExclusionRules;
 }
 
 /** One matched source. */
@@ -28,7 +26,7 @@ export interface SourceItem {
   name: string;
   /** Host path after following symlinks in-root: what is read. */
   host: string;
-  /** `host` relative to the root: where .dockerignore applies while walking. */
+  /** `host` relative to the root. */
   real: string;
   /** lstat of `host` (never a symlink: symlinks were followed). */
   stat: Stats;
@@ -41,64 +39,33 @@ function notFound(root: SourceRoot, pattern: string, hint?: string): BuildError 
   });
 }
 
-function excluded(root: SourceRoot, pattern: string, line: number, rule: string): BuildError {
-  return new BuildError(
-    'COPY_EXCLUDED',
-    `${JSON.stringify(pattern)} is excluded by .dockerignore line ${line} (${JSON.stringify(rule)})`,
-    { hint: `remove the line or add an exception like "!${pattern.replace(/^\/+/, '')}"`, details: { source: pattern, line, rule } },
-  );
-}
-
-/** True when the lexical path climbs above its root ("../x", "a/../../x"). */
-function escapesRoot(p: string): boolean {
-  let depth = 0;
-  for (const c of splitPath(p.replace(/^\/+/, ''))) {
-    depth += c === '..' ? -1 : 1;
-    if (depth < 0) return true;
-  }
-  return false;
-}
-
 /**
- * The entries `pattern` names in `root`, sorted by name. Throws BuildError COPY_SOURCE_NOT_FOUND
- * (a plain path that does not exist), COPY_EXCLUDED (named by .dockerignore), COPY_OUTSIDE_CONTEXT
- * (a context path that climbs above the context with `..`).
+ * The entries `pattern` names in `root`, sorted by name (`..` clamped at the root, as BuildKit).
+ * Throws BuildError COPY_SOURCE_NOT_FOUND for a plain path that does not exist.
  */
 export function resolveSourcePattern(root: SourceRoot, pattern: string): SourceItem[] {
-  if (root.kind === 'context' && !pattern.startsWith('/') && escapesRoot(pattern)) {
-    throw new BuildError('COPY_OUTSIDE_CONTEXT', `${JSON.stringify(pattern)} is outside the build context`, {
-      hint: 'only files inside the context directory can be copied; move the file or widen the context',
-      details: { source: pattern },
-    });
-  }
   const comps = splitPath(cleanInRoot(pattern));
   const first = comps.findIndex(hasWildcard);
   if (first < 0) {
     const name = comps.map(unescapeComponent).join('/');
-    const item = followItem(root, name, pattern);
+    const item = followItem(root, name);
     if (item === undefined) throw notFound(root, pattern, symlinkHint(root, name));
     return [item];
   }
   const base = comps.slice(0, first).map(unescapeComponent).join('/');
-  const baseItem = followItem(root, base, pattern);
+  const baseItem = followItem(root, base);
   if (baseItem === undefined || !baseItem.stat.isDirectory()) return [];
   const out: SourceItem[] = [];
   matchBelow(root, baseItem.host, base, comps.slice(first), pattern, out);
   return out;
 }
 
-/** Follows `name` in-root; undefined when missing. Throws COPY_EXCLUDED for ignored paths. */
-function followItem(root: SourceRoot, name: string, pattern: string): SourceItem | undefined {
-  const hitName = root.ignore?.excludedBy(name, false);
-  if (hitName !== undefined) throw excluded(root, pattern, hitName.line, hitName.pattern);
+/** Follows `name` in-root; undefined when missing. */
+function followItem(root: SourceRoot, name: string): SourceItem | undefined {
   const host = resolveInRootSync(root.dir, name);
   const stat = lstatOrUndefined(host);
   if (stat === undefined) return undefined;
-  const real = path.relative(path.resolve(root.dir), host);
-  // A symlink into an ignored path: that path is not part of the context.
-  const hitReal = root.ignore?.excludedBy(real, stat.isDirectory());
-  if (hitReal !== undefined) throw excluded(root, pattern, hitReal.line, hitReal.pattern);
-  return { name, host, real, stat };
+  return { name, host, real: path.relative(path.resolve(root.dir), host), stat };
 }
 
 function matchBelow(root: SourceRoot, dirHost: string, dirName: string, rest: string[], pattern: string, out: SourceItem[]): void {
@@ -111,20 +78,15 @@ function matchBelow(root: SourceRoot, dirHost: string, dirName: string, rest: st
     if (!re.test(n)) continue;
     const name = dirName === '' ? n : `${dirName}/${n}`;
     const st = lstatOrUndefined(`${dirHost}/${n}`);
-    if (st === undefined || root.ignore?.excludedBy(name, st.isDirectory()) !== undefined) continue;
+    if (st === undefined) continue;
     if (rest.length > 1) {
       // Like filepath.Walk, intermediate matches are not followed when they are symlinks.
       if (st.isDirectory()) matchBelow(root, `${dirHost}/${n}`, name, rest.slice(1), pattern, out);
       continue;
     }
-    let item: SourceItem | undefined;
-    try {
-      item = followItem(root, name, pattern);
-    } catch (e) {
-      if (e instanceof BuildError && e.code === 'COPY_EXCLUDED') continue; // a wildcard skips what is ignored
-      throw e;
-    }
-    if (item !== undefined) out.push(item);
+    const item = followItem(root, name);
+    if (item === undefined) throw notFound(root, name, symlinkHint(root, name)); // BuildKit: a dangling match fails
+    out.push(item);
   }
 }
 

@@ -26,6 +26,7 @@ import {
   symlinkSync,
   unlinkSync,
   writeSync,
+  type BigIntStats,
   type Stats,
 } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
@@ -58,20 +59,70 @@ export interface CopyStats {
 const INLINE_BYTES = 128 * 1024;
 const CONCURRENCY = 64;
 
+/** What the copier needs to know about a source entry (from an lstat, or from the context's listing). */
+export interface EntryMeta {
+  type: 'file' | 'dir' | 'symlink' | 'special';
+  /** Permission bits (07777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+  size: number;
+  nlink: number;
+  /** "dev:ino", to keep hardlinks together. */
+  inode: string;
+  /** What kind of special file, for the warning. */
+  special?: string;
+  /** Symlinks: the target when already known (else read from the source). */
+  linkTarget?: string;
+}
+
+export function metaOfStats(st: Stats | BigIntStats): EntryMeta {
+  const type = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'special';
+  const meta: EntryMeta = {
+    type,
+    mode: Number(st.mode) & 0o7777,
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    mtime: new Date(Number(st.mtimeMs)),
+    size: Number(st.size),
+    nlink: Number(st.nlink),
+    inode: `${st.dev}:${st.ino}`,
+  };
+  if (type === 'special') meta.special = kindOf(st);
+  return meta;
+}
+
+/** A host path: a string, or raw bytes for names that are not valid UTF-8 (from the context). */
+export type HostPath = string | Buffer;
+
+/** The queue's key for a host path. */
+function keyOf(p: HostPath): string {
+  return typeof p === 'string' ? p : `\0${p.toString('hex')}`;
+}
+
+/** A host path for messages. */
+function textOf(p: HostPath): string {
+  return typeof p === 'string' ? p : p.toString('utf8');
+}
+
 interface PendingDir {
-  host: string;
+  host: HostPath;
   meta: { mode: number; owner: Owner; mtime: Date };
 }
 
-type Job = { kind: 'copy'; src: string; st: Stats } | { kind: 'link'; first: string };
+type Job = { kind: 'copy'; src: HostPath; target: HostPath; meta: EntryMeta } | { kind: 'link'; first: HostPath; target: HostPath };
 
-/** One COPY's writer: copyEntry()/writeContent() per source, flush() between sources, finish() once. */
+/**
+ * One COPY's writer: copyEntry() (walks a source tree) or copyListed() (one entry of a listing the
+ * context made) per source, writeContent() for heredocs, flush() between sources, finish() once.
+ */
 export class TreeCopier {
   readonly stats: CopyStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, skipped: [] };
   private readonly dirs: PendingDir[] = [];
   /** Deferred writes by target: a later write to the same target replaces the queued one. */
   private readonly queue = new Map<string, Job>();
-  private readonly links = new Map<string, string>();
+  private readonly links = new Map<string, HostPath>();
 
   constructor(
     private readonly destRoot: string,
@@ -85,28 +136,38 @@ export class TreeCopier {
   ) {}
 
   /**
-   * Copies the entry at host `src` (already lstat'ed as `st`; a symlink is copied as a link) to host
-   * `target` (its parent exists and was resolved in-root; the leaf itself is never followed).
-   * For a directory with `contentsOnly`, an existing target directory keeps its own metadata.
-   * `real` is `src` relative to the source root (for .dockerignore); `inSource` relative to the item.
+   * Copies the entry at host `src` (already lstat'ed as `st`; a symlink is copied as a link) and, for
+   * a directory, everything below it, to host `target` (its parent exists and was resolved in-root;
+   * the leaf itself is never followed). With `contentsOnly`, an existing target directory keeps its own
+   * metadata. `real` is `src` relative to the source root (.dockerignore), `inSource` to the item.
    */
   copyEntry(src: string, st: Stats, target: string, real: string, inSource: string, contentsOnly: boolean): void {
-    if (st.isDirectory()) this.copyDir(src, st, target, real, inSource, contentsOnly);
-    else if (st.isSymbolicLink()) this.copySymlink(src, st, target);
-    else if (st.isFile()) this.copyFileEntry(src, st, target);
-    else this.stats.skipped.push(`${real}: ${kindOf(st)} not copied`);
+    const meta = metaOfStats(st);
+    this.copyListed(src, meta, target, real, contentsOnly);
+    if (meta.type === 'dir') this.walkDir(src, target, real, inSource);
   }
 
   /**
-   * Creates directory `target` like source dir `st` (--parents intermediate dirs) unless it exists;
-   * its metadata is set by finish().
+   * Copies one entry without descending: a directory is created (or kept) and its metadata queued;
+   * the caller copies what is below it. Listings must come parents first.
    */
-  makeDirLike(target: string, st: Stats): void {
+  copyListed(src: HostPath, meta: EntryMeta, target: HostPath, real: string, contentsOnly: boolean): void {
+    if (meta.type === 'dir') this.makeDir(target, meta, real, contentsOnly);
+    else if (meta.type === 'symlink') this.copySymlink(src, meta, target);
+    else if (meta.type === 'file') this.copyFileEntry(src, meta, target);
+    else this.stats.skipped.push(`${real}: ${meta.special ?? 'special file'} not copied`);
+  }
+
+  /**
+   * Creates directory `target` like a source dir (--parents intermediate dirs) unless it exists as a
+   * directory; its metadata is set by finish().
+   */
+  makeDirLike(target: string, meta: EntryMeta): void {
     const existing = lstatOrUndefined(target);
     if (existing?.isDirectory() === true) return;
     if (existing !== undefined) throw this.notDirError(target, rootedOf(this.destRoot, target));
     mkdirSync(target, 0o700);
-    this.dirs.push({ host: target, meta: { mode: this.modeOf(st), owner: this.ownerOf(st), mtime: this.mtimeOf(st) } });
+    this.queueDirMeta(target, meta);
   }
 
   /** Writes a file with `data` at `target` (heredoc sources): mode 0644 unless --chmod, O_EXCL|O_NOFOLLOW. */
@@ -130,19 +191,19 @@ export class TreeCopier {
 
   /** Runs the deferred file copies (64 at a time), then the deferred hardlinks. */
   async flush(): Promise<void> {
-    const jobs = [...this.queue.entries()];
+    const jobs = [...this.queue.values()];
     this.queue.clear();
-    const copies = jobs.filter((j): j is [string, Job & { kind: 'copy' }] => j[1].kind === 'copy');
+    const copies = jobs.filter((j): j is Job & { kind: 'copy' } => j.kind === 'copy');
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < copies.length) {
-        const [target, job] = copies[next++];
-        await copyFile(job.src, target, constants.COPYFILE_EXCL);
-        this.setFileMeta(target, job.st);
+        const job = copies[next++];
+        await copyFile(job.src, job.target, constants.COPYFILE_EXCL);
+        this.setFileMeta(job.target, job.meta);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, copies.length) }, worker));
-    for (const [target, job] of jobs) if (job.kind === 'link') linkSync(job.first, target);
+    for (const job of jobs) if (job.kind === 'link') linkSync(job.first, job.target);
   }
 
   /** flush(), then directory metadata deepest first (children no longer change their mtime). */
@@ -153,22 +214,25 @@ export class TreeCopier {
   }
 
   /** Forgets a deferred write to `target`: the entry written now replaces it (last source wins). */
-  private claim(target: string): void {
-    this.queue.delete(target);
+  private claim(target: HostPath): void {
+    this.queue.delete(keyOf(target));
   }
 
-  private ownerOf(st: Stats): Owner {
+  private ownerOf(meta: EntryMeta): Owner {
     if (this.policy.owner !== undefined) return this.policy.owner;
-    return this.policy.keepSourceOwner ? { uid: st.uid, gid: st.gid } : { uid: 0, gid: 0 };
+    return this.policy.keepSourceOwner ? { uid: meta.uid, gid: meta.gid } : { uid: 0, gid: 0 };
   }
 
-  private modeOf(st: Stats): number {
-    const bits = st.mode & 0o7777;
-    return this.policy.chmod === undefined ? bits : this.policy.chmod.apply(bits, st.isDirectory());
+  private modeOf(meta: EntryMeta): number {
+    return this.policy.chmod === undefined ? meta.mode : this.policy.chmod.apply(meta.mode, meta.type === 'dir');
   }
 
-  private mtimeOf(st: Stats): Date {
-    return this.policy.mtime ?? st.mtime;
+  private mtimeOf(meta: EntryMeta): Date {
+    return this.policy.mtime ?? meta.mtime;
+  }
+
+  private queueDirMeta(host: HostPath, meta: EntryMeta): void {
+    this.dirs.push({ host, meta: { mode: this.modeOf(meta), owner: this.ownerOf(meta), mtime: this.mtimeOf(meta) } });
   }
 
   private isFiltered(real: string, inSource: string, isDir: boolean): boolean {
@@ -182,17 +246,18 @@ export class TreeCopier {
     return false;
   }
 
-  private copyDir(src: string, st: Stats, target: string, real: string, inSource: string, contentsOnly: boolean): void {
+  private makeDir(target: HostPath, meta: EntryMeta, real: string, contentsOnly: boolean): void {
     this.claim(target);
     const existing = lstatOrUndefined(target);
     if (existing !== undefined && !existing.isDirectory()) throw this.notDirError(target, real || '.');
     if (existing === undefined) mkdirSync(target, 0o700);
     // The top directory of a contents copy that already exists keeps its metadata (BuildKit); every
     // other directory gets the source's (or the flags').
-    if (existing === undefined || !contentsOnly) {
-      this.dirs.push({ host: target, meta: { mode: this.modeOf(st), owner: this.ownerOf(st), mtime: this.mtimeOf(st) } });
-    }
+    if (existing === undefined || !contentsOnly) this.queueDirMeta(target, meta);
     this.stats.dirs++;
+  }
+
+  private walkDir(src: string, target: string, real: string, inSource: string): void {
     for (const d of readdirSync(src, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const childReal = real === '' ? d.name : `${real}/${d.name}`;
       const childIn = inSource === '' ? d.name : `${inSource}/${d.name}`;
@@ -204,74 +269,74 @@ export class TreeCopier {
     }
   }
 
-  private notDirError(target: string, source: string): BuildError {
-    const dest = rootedOf(this.destRoot, target);
+  private notDirError(target: HostPath, source: string): BuildError {
+    const dest = rootedOf(this.destRoot, textOf(target));
     return new BuildError('COPY_DEST_NOT_DIR', `cannot copy directory ${source} to ${dest}: it exists in the image and is not a directory`, {
       details: { source, dest },
     });
   }
 
   /** Makes room for a non-directory leaf: an existing directory is an error, anything else goes. */
-  private clearLeaf(target: string, what: string): void {
+  private clearLeaf(target: HostPath, what: string): void {
     const existing = lstatOrUndefined(target);
     if (existing === undefined) return;
     if (existing.isDirectory()) {
-      throw new BuildError('COPY_DEST_IS_DIR', `cannot replace directory ${rootedOf(this.destRoot, target)} with ${what}`, {
+      const dest = rootedOf(this.destRoot, textOf(target));
+      throw new BuildError('COPY_DEST_IS_DIR', `cannot replace directory ${dest} with ${what}`, {
         hint: 'copy into the directory with a trailing slash, or remove it in an earlier RUN step',
-        details: { dest: rootedOf(this.destRoot, target) },
+        details: { dest },
       });
     }
     unlinkSync(target); // removes a symlink itself, never its target
   }
 
-  private copyFileEntry(src: string, st: Stats, target: string): void {
+  private copyFileEntry(src: HostPath, meta: EntryMeta, target: HostPath): void {
     this.claim(target);
     this.clearLeaf(target, 'a file');
     this.stats.files++;
-    this.stats.bytes += st.size;
-    if (st.nlink > 1) {
-      const key = `${st.dev}:${st.ino}`;
-      const first = this.links.get(key);
+    this.stats.bytes += meta.size;
+    if (meta.nlink > 1) {
+      const first = this.links.get(meta.inode);
       if (first !== undefined) {
-        this.queue.set(target, { kind: 'link', first });
+        this.queue.set(keyOf(target), { kind: 'link', first, target });
         return;
       }
-      this.links.set(key, target);
+      this.links.set(meta.inode, target);
     }
-    if (st.size > INLINE_BYTES) {
-      this.queue.set(target, { kind: 'copy', src, st });
+    if (meta.size > INLINE_BYTES) {
+      this.queue.set(keyOf(target), { kind: 'copy', src, target, meta });
       return;
     }
     copyFileSync(src, target, constants.COPYFILE_EXCL);
-    this.setFileMeta(target, st);
+    this.setFileMeta(target, meta);
   }
 
-  private setFileMeta(target: string, st: Stats): void {
+  private setFileMeta(target: HostPath, meta: EntryMeta): void {
     const fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      const owner = this.ownerOf(st);
+      const owner = this.ownerOf(meta);
       fchownSync(fd, owner.uid, owner.gid); // before chmod: chown clears setuid/setgid
-      fchmodSync(fd, this.modeOf(st));
-      const t = this.mtimeOf(st);
+      fchmodSync(fd, this.modeOf(meta));
+      const t = this.mtimeOf(meta);
       futimesSync(fd, t, t);
     } finally {
       closeSync(fd);
     }
   }
 
-  private copySymlink(src: string, st: Stats, target: string): void {
+  private copySymlink(src: HostPath, meta: EntryMeta, target: HostPath): void {
     this.claim(target);
     this.clearLeaf(target, 'a symlink');
-    symlinkSync(readlinkSync(src), target);
-    const owner = this.ownerOf(st);
+    symlinkSync(meta.linkTarget ?? readlinkSync(src), target);
+    const owner = this.ownerOf(meta);
     lchownSync(target, owner.uid, owner.gid);
-    const t = this.mtimeOf(st);
+    const t = this.mtimeOf(meta);
     lutimesSync(target, t, t);
     this.stats.symlinks++;
   }
 }
 
-function kindOf(st: Stats): string {
+function kindOf(st: Stats | BigIntStats): string {
   if (st.isSocket()) return 'socket';
   if (st.isFIFO()) return 'fifo';
   if (st.isCharacterDevice()) return 'character device';

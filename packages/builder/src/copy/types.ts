@@ -1,8 +1,8 @@
 // The COPY/ADD contract between the executor and the copy module.
 import type { Readable } from 'node:stream';
+import type { MatchResult } from '../context/index.js';
 import type { ChmodSpec, ChownSpec } from '../instructions/types.js';
 import type { UserLookup } from './chown.js';
-import type { ExclusionRules } from './ignore.js';
 import type { SourceRoot } from './sources.js';
 import type { CopyStats } from './tree.js';
 
@@ -33,6 +33,22 @@ export interface CopyParams {
   keepGitDir?: boolean;
 }
 
+/**
+ * The build context as a COPY/ADD source, already matched by the context module (which applies
+ * .dockerignore and --exclude, follows source symlinks inside the context, and lists what each match
+ * brings, parents first). The same MatchResult gives the cache inputs (`BuildContext.entryDigests`).
+ */
+export interface MatchedContext {
+  kind: 'context';
+  /** The context directory (BuildContext.dir). */
+  dir: string;
+  /** `context.match(params.sources, { excludes: params.excludes })`. */
+  match: MatchResult;
+}
+
+/** Where a COPY/ADD reads: the matched context, or a stage's/image's rootfs (`--from`). */
+export type CopySource = MatchedContext | SourceRoot;
+
 /** Extracts an untrusted, possibly compressed tar into a directory: the layer store's `layers.extractTar`. */
 export type ExtractTar = (source: Readable, targetDir: string, opts?: { chown?: { uid: number; gid: number } }) => Promise<void>;
 
@@ -43,8 +59,8 @@ export interface CopyEnv {
    * Must be quiescent (no process of a RUN step alive in it) while the copy runs.
    */
   destRoot: string;
-  /** Where sources are read: the build context or a stage's/image's rootfs (`--from`). */
-  source: SourceRoot;
+  /** Where sources are read: the matched build context, or a stage's/image's rootfs (`--from`). */
+  source: CopySource;
   /** The runner's `resolveUser`: --chown names are looked up in `destRoot`'s /etc/passwd, /etc/group. */
   lookupUser: UserLookup;
   /** The layer store's `layers.extractTar`, for ADD of a local archive. */
@@ -61,4 +77,4 @@ export interface CopyResult {
   warnings: string[];
 }
 
-export type { SourceRoot, ExclusionRules };
+export type { SourceRoot };

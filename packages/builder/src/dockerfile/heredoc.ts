@@ -30,6 +30,11 @@ function rawWords(line: string): string[] {
     if (quote === '') {
       if (ch === '\'' || ch === '"') quote = ch;
       else if (ch === '\\' && i + 1 < line.length) word += line[++i];
+      else if (ch === '<' && line[i + 1] === '<') {
+        // BuildKit's lexer keeps blanks after `<<` in the word, so `<<  EOF` is one marker.
+        word += line[++i];
+        while (i + 1 < line.length && (line[i + 1] === ' ' || line[i + 1] === '\t')) word += line[++i];
+      }
     } else if (ch === quote) {
       quote = '';
     } else if (ch === '\\' && quote === '"' && i + 1 < line.length) {
@@ -77,6 +82,7 @@ export function parseHeredocMarker(word: string): HeredocMarker | undefined {
   let j = i + 2;
   const chomp = word[j] === '-';
   if (chomp) j++;
+  while (word[j] === ' ' || word[j] === '\t') j++;
   const rest = word.slice(j);
   if (rest === '' || rest.includes('<')) return undefined;
   const name = unquote(rest);

@@ -60,6 +60,12 @@ function trimContinuation(line: string, escape: string): { text: string; continu
   return { text: line, continued: false };
 }
 
+/** RUN, COPY, ADD (and ONBUILD of one of them) outside JSON form (BuildKit canContainHeredoc). */
+function canContainHeredoc(node: AstNode): boolean {
+  const target = node.keyword === 'onbuild' && node.trigger !== undefined ? node.trigger : node;
+  return HEREDOC_KEYWORDS.has(target.keyword) && !target.json;
+}
+
 export function parse(input: string | Uint8Array, file: string): ParseResult {
   const lines = toLines(input, file);
   const directives = defaultDirectives();
@@ -124,7 +130,7 @@ export function parse(input: string | Uint8Array, file: string): ParseResult {
         url: 'https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/',
       });
     }
-    if (HEREDOC_KEYWORDS.has(node.keyword) && !node.json) {
+    if (canContainHeredoc(node)) {
       const markers = findHeredocMarkers(line);
       heredocCount += markers.length;
       if (heredocCount > LIMITS.maxHeredocs) {
@@ -133,6 +139,8 @@ export function parse(input: string | Uint8Array, file: string): ParseResult {
       for (const marker of markers) {
         const { heredoc, lastLine } = readHeredoc(lines, i + 1, marker, file, startLine);
         node.heredocs.push(heredoc);
+        // ONBUILD RUN <<EOF: the trigger owns the heredoc too, so it parses like a top-level RUN.
+        node.trigger?.heredocs.push(heredoc);
         i = lastLine - 1;
       }
       if (markers.length > 0) node.location = rangeOfLines(file, lines, startLine, i + 1);

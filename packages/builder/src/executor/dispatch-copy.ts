@@ -2,16 +2,8 @@
 // private mount namespace), so the image's own symlinks are resolved in-root; the upper dir is the
 // step's layer. Sources from the context are keyed by content digest and mode (the context's stat
 // cache), sources from another stage or image by that stage's chain key.
-import {
-  contextSourceRoot,
-  copyCacheInputs,
-  copyInto,
-  copyParamsOf,
-  rootfsSourceRoot,
-  type ExclusionRules,
-  type SourceDigest,
-  type UserLookup,
-} from '../copy/index.js';
+import type { EntryDigest, MatchOptions, MatchResult } from '../context/index.js';
+import { copyCacheInputs, copyInto, copyParamsOf, rootfsSourceRoot, type CopySource, type UserLookup } from '../copy/index.js';
 import type { ExpandedAdd, ExpandedCopy } from '../instructions/types.js';
 import type { StepInfo } from '../progress/index.js';
 import { configInputs } from './config-inputs.js';
@@ -21,16 +13,16 @@ import type { LazyMountSession } from './mount-session.js';
 import type { SourceResolver } from './sources.js';
 import type { StageState } from './state.js';
 
-/** The build context as COPY needs it. */
+/** The build context as COPY needs it (the context module's BuildContext). */
 export interface CopyContext {
   dir: string;
-  ignore?: ExclusionRules;
   /**
-   * Digest and mode of every entry the patterns name (directories recursively), after
-   * .dockerignore and `excludes`. Throws COPY_SOURCE_NOT_FOUND (with the .dockerignore line when a
-   * rule excluded it) for a pattern that names nothing and has no wildcard.
+   * What the sources bring, .dockerignore and --exclude applied. Throws COPY_SOURCE_NOT_FOUND (or
+   * COPY_EXCLUDED naming the .dockerignore line) for a plain source that names nothing.
    */
-  digestSources(patterns: readonly string[], excludes: readonly string[]): Promise<SourceDigest[]>;
+  match(sources: readonly string[], opts?: MatchOptions): MatchResult;
+  /** Content digest and mode per entry, through the stat cache. */
+  entryDigests(entries: MatchResult['entries']): EntryDigest[];
 }
 
 export interface CopyDeps extends FsStepEnv {
@@ -46,11 +38,14 @@ export async function dispatchCopy(deps: CopyDeps, state: StageState, ins: Expan
   const params = copyParamsOf(ins, cc.WorkingDir || '/');
   const from = ins.kind === 'COPY' ? ins.from : undefined;
   const inputs: Record<string, string> = { ...configInputs(cc) };
+  // The context is matched once: the same entries give the key and, on a miss, what is copied.
+  let matched: MatchResult | undefined;
   if (from !== undefined) {
     Object.assign(inputs, copyCacheInputs(params, []), { 'copy:from': await deps.sources.keyOf(from) });
   } else {
-    const digests = await deps.context.digestSources(params.sources, params.excludes ?? []);
-    Object.assign(inputs, copyCacheInputs(params, digests));
+    const excludes = params.excludes ?? [];
+    matched = deps.context.match(params.sources, excludes.length > 0 ? { excludes } : {});
+    Object.assign(inputs, copyCacheInputs(params, deps.context.entryDigests(matched.entries)));
   }
   const flags = [
     ...(from !== undefined ? [`--from=${from}`] : []),
@@ -63,10 +58,10 @@ export async function dispatchCopy(deps: CopyDeps, state: StageState, ins: Expan
     inputs,
     createdBy: copyCreatedBy(ins.kind, flags, sources, ins.dest),
     execute: async (area, lowerDirs) => {
-      const source =
+      const source: CopySource =
         from !== undefined
           ? rootfsSourceRoot(await deps.sources.rootOf(from), labelOf(deps.sources, from))
-          : contextSourceRoot(deps.context.dir, deps.context.ignore);
+          : { kind: 'context', dir: deps.context.dir, match: matched as MatchResult };
       await deps.mounts.withMerged(lowerDirs, area.upperDir, area.workDir, async (root) => {
         await copyInto(params, {
           destRoot: root,

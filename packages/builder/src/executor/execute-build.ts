@@ -118,8 +118,9 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     if (labels.length > 0) setLabels(config.config, labels);
     config.created = config.history?.at(-1)?.created ?? run.epochIso;
     const image = await store.images.write({ config, layers: target.layers, tags: o.tags });
+    const push = await pusherFor(store, o);
     for (const out of o.outputs) {
-      await writeOutput({ store, runner, stdout: o.stdout }, image, out, {
+      await writeOutput({ store, runner, stdout: o.stdout, ...(push ? { push } : {}) }, image, out, {
         names: o.tags,
         ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
       });
@@ -164,9 +165,23 @@ async function pullerFor(store: Store, o: ExecuteBuildOptions): Promise<{ pullIm
   if (typeof pull !== 'function') return {};
   return {
     pullImage: async (ref) => {
-      const r = await pull(store, ref, { pull: o.pull, ...(o.signal ? { signal: o.signal } : {}) });
+      const r = await pull(store, ref, { pull: o.pull, ...(o.platform ? { platform: o.platform } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       if (r && 'manifestDigest' in r) return r;
       return r && 'image' in r ? r.image : undefined;
     },
+  };
+}
+
+/** The registry client's push, when the layer store has one: pushes the tag `name` to `dest`. */
+async function pusherFor(store: Store, o: ExecuteBuildOptions): Promise<((image: ImageRecord, dest: string, opts: { insecure?: boolean }) => Promise<void>) | undefined> {
+  const ls = (await import('@tsbuild/layerstore')) as unknown as {
+    push?: (store: Store, name: string, dest?: string, opts?: Record<string, unknown>) => Promise<unknown>;
+  };
+  const push = ls.push;
+  if (typeof push !== 'function') return undefined;
+  return async (image, dest, opts) => {
+    // push reads the image by a name in the store: tag it with the destination first.
+    await store.images.tag(image.manifestDigest, dest);
+    await push(store, dest, dest, { ...(opts.insecure ? { insecure: true } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   };
 }

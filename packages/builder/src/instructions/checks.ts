@@ -5,7 +5,7 @@
 import type { Warning } from '../dockerfile/types.js';
 import type { ArgInstruction, FromInstruction, Instruction } from './types.js';
 import { containerPortOf } from './values.js';
-import { warning } from './warnings.js';
+import { createWarning } from './warnings.js';
 
 export interface StageText {
   from: FromInstruction;
@@ -33,7 +33,7 @@ export function checkCasing(all: readonly Instruction[]): Warning[] {
   for (const i of all) {
     const want = majorityLower ? i.keyword.toLowerCase() : i.keyword.toUpperCase();
     if (i.keyword !== want) {
-      out.push(warning('ConsistentInstructionCasing',
+      out.push(createWarning('ConsistentInstructionCasing',
         `Command '${i.keyword}' should match the case of the command majority (${majorityLower ? 'lowercase' : 'uppercase'})`, i.location));
     }
   }
@@ -48,14 +48,14 @@ function checkFrom(from: FromInstruction): Warning[] {
     const fromUpper = from.keyword === from.keyword.toUpperCase();
     const asUpper = as === as.toUpperCase();
     if (fromUpper !== asUpper) {
-      out.push(warning('FromAsCasing', `'${as}' and '${from.keyword}' keywords' casing do not match`, from.location));
+      out.push(createWarning('FromAsCasing', `'${as}' and '${from.keyword}' keywords' casing do not match`, from.location));
     }
     const written = from.original.slice(m.index + m[0].length).trim();
     if (written !== written.toLowerCase()) {
-      out.push(warning('StageNameCasing', `Stage name '${written}' should be lowercase`, from.location));
+      out.push(createWarning('StageNameCasing', `Stage name '${written}' should be lowercase`, from.location));
     }
     if (RESERVED_STAGE_NAMES.has(from.stageName)) {
-      out.push(warning('ReservedStageName', `Stage name should not use the same name as reserved stage "${from.stageName}"`, from.location));
+      out.push(createWarning('ReservedStageName', `Stage name should not use the same name as reserved stage "${from.stageName}"`, from.location));
     }
   }
   return out;
@@ -64,22 +64,22 @@ function checkFrom(from: FromInstruction): Warning[] {
 function checkSecretNames(kind: 'ARG' | 'ENV', names: readonly string[], ins: Instruction): Warning[] {
   return names
     .filter((n) => SECRET_KEY.test(n) && !SECRET_ALLOW.test(n))
-    .map((n) => warning('SecretsUsedInArgOrEnv', `Do not use ARG or ENV instructions for sensitive data (${kind} "${n}")`, ins.location));
+    .map((n) => createWarning('SecretsUsedInArgOrEnv', `Do not use ARG or ENV instructions for sensitive data (${kind} "${n}")`, ins.location));
 }
 
 function checkInstruction(ins: Instruction, hasShell: boolean): Warning[] {
   switch (ins.kind) {
     case 'MAINTAINER':
-      return [warning('MaintainerDeprecated', 'Maintainer instruction is deprecated in favor of using label', ins.location)];
+      return [createWarning('MaintainerDeprecated', 'Maintainer instruction is deprecated in favor of using label', ins.location)];
     case 'CMD':
     case 'ENTRYPOINT':
       return ins.command.form === 'shell' && !hasShell
-        ? [warning('JSONArgsRecommended', `JSON arguments recommended for ${ins.kind} to prevent unintended behavior related to OS signals`, ins.location)]
+        ? [createWarning('JSONArgsRecommended', `JSON arguments recommended for ${ins.kind} to prevent unintended behavior related to OS signals`, ins.location)]
         : [];
     case 'ENV':
     case 'LABEL': {
       const out = ins.legacyFormat
-        ? [warning('LegacyKeyValueFormat', `"${ins.kind} key=value" should be used instead of legacy "${ins.kind} key value" format`, ins.location)]
+        ? [createWarning('LegacyKeyValueFormat', `"${ins.kind} key=value" should be used instead of legacy "${ins.kind} key value" format`, ins.location)]
         : [];
       if (ins.kind === 'ENV') out.push(...checkSecretNames('ENV', ins.env.map((e) => e.key), ins));
       return out;
@@ -90,11 +90,11 @@ function checkInstruction(ins: Instruction, hasShell: boolean): Warning[] {
       return ins.ports.flatMap((p) => {
         const out: Warning[] = [];
         if (p.includes(':')) {
-          out.push(warning('ExposeInvalidFormat', `EXPOSE instruction should not define an IP address or host-port mapping, found '${p}'`, ins.location));
+          out.push(createWarning('ExposeInvalidFormat', `EXPOSE instruction should not define an IP address or host-port mapping, found '${p}'`, ins.location));
         }
         const proto = containerPortOf(p).split('/')[1];
         if (proto !== undefined && proto !== proto.toLowerCase()) {
-          out.push(warning('ExposeProtoCasing', `Defined protocol '${p}' in EXPOSE instruction should be lowercase`, ins.location));
+          out.push(createWarning('ExposeProtoCasing', `Defined protocol '${p}' in EXPOSE instruction should be lowercase`, ins.location));
         }
         return out;
       });
@@ -103,10 +103,16 @@ function checkInstruction(ins: Instruction, hasShell: boolean): Warning[] {
   }
 }
 
-function checkStage(stage: StageText): Warning[] {
+/** What a stage passes to a stage built FROM it (BuildKit copies these from the base stage). */
+interface Inherited {
+  hasShell: boolean;
+  workdirSet: boolean;
+}
+
+function checkStage(stage: StageText, inherited: Inherited): { warnings: Warning[]; state: Inherited } {
   const out = checkFrom(stage.from);
-  let hasShell = false;
-  let workdirSet = false;
+  let hasShell = inherited.hasShell;
+  let workdirSet = inherited.workdirSet;
   const last: Record<string, Instruction> = {};
   const seen: Instruction[] = [];
   for (const ins of stage.instructions) {
@@ -114,7 +120,7 @@ function checkStage(stage: StageText): Warning[] {
     out.push(...checkInstruction(ins, hasShell));
     if (ins.kind === 'WORKDIR') {
       if (!workdirSet && !ins.path.startsWith('/') && !ins.path.startsWith('$')) {
-        out.push(warning('WorkdirRelativePath', `Relative workdir "${ins.path}" can have unexpected results if the base image changes`, ins.location));
+        out.push(createWarning('WorkdirRelativePath', `Relative workdir "${ins.path}" can have unexpected results if the base image changes`, ins.location));
       }
       workdirSet = true;
     }
@@ -125,21 +131,29 @@ function checkStage(stage: StageText): Warning[] {
   }
   for (const ins of seen) {
     if (last[ins.kind] !== ins) {
-      out.push(warning('MultipleInstructionsDisallowed',
+      out.push(createWarning('MultipleInstructionsDisallowed',
         `Multiple ${ins.kind} instructions should not be used in the same stage because only the last one will be used`, ins.location));
     }
   }
-  return out;
+  return { warnings: out, state: { hasShell, workdirSet } };
 }
 
-/** Every static check over the global ARGs and the stages (all of them, pruned or not, like BuildKit). */
+/**
+ * Every static check over the global ARGs and the stages (all of them, pruned or not, like BuildKit).
+ * Casing counts stage instructions only: BuildKit does not look at the global ARGs there.
+ */
 export function checkDockerfile(globalArgs: readonly ArgInstruction[], stages: readonly StageText[]): Warning[] {
-  const all: Instruction[] = [...globalArgs];
+  const all: Instruction[] = [];
   const out: Warning[] = [];
   for (const a of globalArgs) out.push(...checkInstruction(a, false));
+  // A FROM naming an earlier stage (as written; FROM with variables is treated as an image here).
+  const byName = new Map<string, Inherited>();
   for (const s of stages) {
     all.push(s.from, ...s.instructions);
-    out.push(...checkStage(s));
+    const base = byName.get(s.from.image.toLowerCase()) ?? { hasShell: false, workdirSet: false };
+    const r = checkStage(s, base);
+    out.push(...r.warnings);
+    if (s.from.stageName !== undefined && !byName.has(s.from.stageName)) byName.set(s.from.stageName, r.state);
   }
   out.push(...checkCasing(all));
   return out;

@@ -16,7 +16,7 @@ import type {
   ChmodSpec, ChownSpec, ExpandedInstruction, Instruction, KeyValue, PortSpec,
 } from './types.js';
 import { containerPortOf, isValidSignal, parsePort } from './values.js';
-import { warning } from './warnings.js';
+import { createWarning } from './warnings.js';
 
 export interface InstructionExpandOptions {
   escape?: EscapeChar;
@@ -78,7 +78,7 @@ export function expandInstructionWithInfo(ins: Instruction, lookup: Lookup, opts
   const instruction = expandByKind(ins, { word, words, raw, overridden }, ctx);
   const declared = opts.isDeclared ?? (() => false);
   const warnings = [...unset].filter((n) => !declared(n))
-    .map((n) => warning('UndefinedVar', `Usage of undefined variable '$${n}'`, ins.location));
+    .map((n) => createWarning('UndefinedVar', `Usage of undefined variable '$${n}'`, ins.location));
   return { instruction, used: [...used], unset: [...unset], warnings };
 }
 

@@ -142,8 +142,7 @@ function checkMount(type: MountType, o: Record<string, string>, fail: (m: string
     m.sizeBytes = n;
   }
   if (o['env'] !== undefined && type !== 'secret') fail('env is only valid for secret mounts');
-  if (o['from'] !== undefined && (type === 'secret' || type === 'ssh' || type === 'tmpfs')) fail(`${type} mounts cannot have a from`);
-  if (o['source'] !== undefined && type === 'tmpfs') fail('tmpfs mounts have no source');
+  if (o['from'] !== undefined && type === 'secret') fail('secret mounts cannot have a from');
   if (type === 'secret' && o['source'] !== undefined && o['id'] !== undefined) fail("both source and id can't be set");
   if (required !== undefined && type !== 'secret' && type !== 'ssh') fail('required is only valid for secret and ssh mounts');
   if (!complete) return;

@@ -60,15 +60,13 @@ export function parseCopy(node: AstNode, ctx: ParseContext): CopyInstruction {
     failNear(ctx, node.location, '--from', 'DF_FROM_VARIABLE', 'COPY: variable expansion is not supported for --from',
       'define a stage with FROM ${VAR} AS name (global ARGs work in FROM) and use --from=name');
   }
-  const out: CopyInstruction = {
-    ...baseOf(node, 'COPY'),
-    ...splitSources(node, 'COPY'),
+  const out: CopyInstruction = Object.assign(baseOf(node, 'COPY'), splitSources(node, 'COPY'), {
     link: flags.bool('link'),
     parents: flags.bool('parents'),
     excludes: flags.strings('exclude'),
     heredocs: node.heredocs,
     json: node.json,
-  };
+  });
   if (from !== undefined) out.from = from;
   setOptional(out, flags);
   return out;
@@ -84,15 +82,13 @@ export function parseAdd(node: AstNode, ctx: ParseContext): AddInstruction {
   if (checksum !== undefined && isStatic(checksum) && !CHECKSUM.test(checksum)) {
     failNear(ctx, node.location, '--checksum', 'DF_FLAG_VALUE', `ADD: invalid --checksum=${checksum}: expected sha256:<64 hex digits>`);
   }
-  const out: AddInstruction = {
-    ...baseOf(node, 'ADD'),
-    ...splitSources(node, 'ADD'),
+  const out: AddInstruction = Object.assign(baseOf(node, 'ADD'), splitSources(node, 'ADD'), {
     link: flags.bool('link'),
     excludes: flags.strings('exclude'),
     keepGitDir: flags.bool('keep-git-dir'),
     heredocs: node.heredocs,
     json: node.json,
-  };
+  });
   if (checksum !== undefined) out.checksum = checksum;
   const unpack = flags.optionalBool('unpack');
   if (unpack !== undefined) out.unpack = unpack;

@@ -15,7 +15,7 @@ export function parseFrom(node: AstNode, ctx: ParseContext): FromInstruction {
   if (!(args.length === 1 || (args.length === 3 && args[1]!.toLowerCase() === 'as'))) {
     fail(node, 'DF_TOO_MANY_ARGUMENTS', 'FROM requires either one argument, or three: FROM <image> AS <name>');
   }
-  const out: FromInstruction = { ...baseOf(node, 'FROM'), image: args[0]! };
+  const out: FromInstruction = Object.assign(baseOf(node, 'FROM'), { image: args[0]! });
   if (args.length === 3) {
     const name = args[2]!.toLowerCase();
     if (!STAGE_NAME.test(name)) {
@@ -42,5 +42,7 @@ export function parseOnbuild(node: AstNode, ctx: ParseContext, parseTrigger: (n:
   }
   if (node.trigger === undefined) fail(node, 'DF_MISSING_ARGUMENT', 'ONBUILD requires an instruction');
   const trigger = parseTrigger({ ...node.trigger, location: node.location }, ctx);
-  return { ...baseOf(node, 'ONBUILD'), expression: node.args[0]!.trim(), trigger };
+  // The image config keeps heredoc bodies in the trigger text, as BuildKit does.
+  const expression = node.heredocs.reduce((e, h) => `${e}\n${h.content}${h.name}`, node.args[0]!.trim());
+  return Object.assign(baseOf(node, 'ONBUILD'), { expression, trigger });
 }

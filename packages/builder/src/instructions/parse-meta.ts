@@ -22,12 +22,12 @@ function pairsOf(node: AstNode, name: string): KeyValue[] {
 
 export function parseEnv(node: AstNode, ctx: ParseContext): EnvInstruction {
   parseFlags('ENV', node.flags, {}, node.location, ctx);
-  return { ...baseOf(node, 'ENV'), env: pairsOf(node, 'ENV'), legacyFormat: node.legacyKeyValue === true };
+  return Object.assign(baseOf(node, 'ENV'), { env: pairsOf(node, 'ENV'), legacyFormat: node.legacyKeyValue === true });
 }
 
 export function parseLabel(node: AstNode, ctx: ParseContext): LabelInstruction {
   parseFlags('LABEL', node.flags, {}, node.location, ctx);
-  return { ...baseOf(node, 'LABEL'), labels: pairsOf(node, 'LABEL'), legacyFormat: node.legacyKeyValue === true };
+  return Object.assign(baseOf(node, 'LABEL'), { labels: pairsOf(node, 'LABEL'), legacyFormat: node.legacyKeyValue === true });
 }
 
 export function parseArg(node: AstNode, ctx: ParseContext): ArgInstruction {
@@ -39,7 +39,7 @@ export function parseArg(node: AstNode, ctx: ParseContext): ArgInstruction {
     if (eq === 0) fail(node, 'DF_EMPTY_NAME', 'ARG names can not be blank');
     return { name: word.slice(0, eq), default: word.slice(eq + 1) };
   });
-  return { ...baseOf(node, 'ARG'), args };
+  return Object.assign(baseOf(node, 'ARG'), { args });
 }
 
 export function parseExpose(node: AstNode, ctx: ParseContext): ExposeInstruction {
@@ -50,7 +50,7 @@ export function parseExpose(node: AstNode, ctx: ParseContext): ExposeInstruction
       failNear(ctx, node.location, p, 'DF_INVALID_PORT', `EXPOSE: invalid port '${p}': expected port[-port][/tcp|udp|sctp]`);
     }
   }
-  return { ...baseOf(node, 'EXPOSE'), ports: [...node.args] };
+  return Object.assign(baseOf(node, 'EXPOSE'), { ports: [...node.args] });
 }
 
 export function parseVolume(node: AstNode, ctx: ParseContext): VolumeInstruction {
@@ -59,27 +59,27 @@ export function parseVolume(node: AstNode, ctx: ParseContext): VolumeInstruction
   for (const v of node.args) {
     if (v.trim() === '') fail(node, 'DF_MISSING_ARGUMENT', 'VOLUME specified can not be an empty string');
   }
-  return { ...baseOf(node, 'VOLUME'), volumes: [...node.args] };
+  return Object.assign(baseOf(node, 'VOLUME'), { volumes: [...node.args] });
 }
 
 export function parseUser(node: AstNode, ctx: ParseContext): UserInstruction {
   parseFlags('USER', node.flags, {}, node.location, ctx);
-  return { ...baseOf(node, 'USER'), user: requireExactlyOne(node, 'USER') };
+  return Object.assign(baseOf(node, 'USER'), { user: requireExactlyOne(node, 'USER') });
 }
 
 export function parseWorkdir(node: AstNode, ctx: ParseContext): WorkdirInstruction {
   parseFlags('WORKDIR', node.flags, {}, node.location, ctx);
-  return { ...baseOf(node, 'WORKDIR'), path: requireExactlyOne(node, 'WORKDIR') };
+  return Object.assign(baseOf(node, 'WORKDIR'), { path: requireExactlyOne(node, 'WORKDIR') });
 }
 
 export function parseStopsignal(node: AstNode, ctx: ParseContext): StopsignalInstruction {
   parseFlags('STOPSIGNAL', node.flags, {}, node.location, ctx);
   const signal = requireExactlyOne(node, 'STOPSIGNAL');
   if (isStatic(signal) && !isValidSignal(signal)) fail(node, 'DF_INVALID_SIGNAL', `STOPSIGNAL: invalid signal '${signal}'`);
-  return { ...baseOf(node, 'STOPSIGNAL'), signal };
+  return Object.assign(baseOf(node, 'STOPSIGNAL'), { signal });
 }
 
 export function parseMaintainer(node: AstNode, ctx: ParseContext): MaintainerInstruction {
   parseFlags('MAINTAINER', node.flags, {}, node.location, ctx);
-  return { ...baseOf(node, 'MAINTAINER'), maintainer: requireExactlyOne(node, 'MAINTAINER') };
+  return Object.assign(baseOf(node, 'MAINTAINER'), { maintainer: requireExactlyOne(node, 'MAINTAINER') });
 }

@@ -8,7 +8,7 @@ function kebab(rule: string): string {
   return rule.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
 }
 
-export function warning(rule: CheckRule, message: string, location: SourceRange): Warning {
+export function createWarning(rule: CheckRule, message: string, location: SourceRange): Warning {
   return { rule, message, location, url: `https://docs.docker.com/go/dockerfile/rule/${kebab(rule)}/` };
 }
 

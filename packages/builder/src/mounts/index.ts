@@ -20,7 +20,7 @@ import { openSecret, type SecretSource } from './secret.js';
 import { prepareTarget, removeStubs, type Stub } from './stubs.js';
 
 export { cacheDirOf } from './cache.js';
-export { prepareTarget, removeStubs, type Stub, type PreparedTarget } from './stubs.js';
+export { prepareTarget, removeStubs, removeTargetStubs, type Stub, type PreparedTarget } from './stubs.js';
 export type { SecretSource } from './secret.js';
 
 export interface MountEnv {

@@ -14,7 +14,8 @@ import { ensureDirInRoot, lstatOrUndefined, rootedOf } from '../copy/dest.js';
 /** A path we created for a mount, relative to the rootfs (symlink-free at creation time). */
 export interface Stub {
   rel: string;
-  kind: 'dir' | 'file';
+  /** 'any': an empty dir or an empty file, whichever is there (stubs someone else made). */
+  kind: 'dir' | 'file' | 'any';
 }
 
 export interface PreparedTarget {
@@ -89,11 +90,54 @@ export function removeStubs(root: string, stubs: readonly Stub[]): Stub[] {
     const st = lstatOrUndefined(leaf);
     if (st === undefined) continue;
     try {
-      if (s.kind === 'dir' && st.isDirectory()) rmdirSync(leaf); // fails (kept) when not empty
-      else if (s.kind === 'file' && st.isFile() && st.size === 0) unlinkSync(leaf);
+      if (s.kind !== 'file' && st.isDirectory()) rmdirSync(leaf); // fails (kept) when not empty
+      else if (s.kind !== 'dir' && st.isFile() && st.size === 0) unlinkSync(leaf);
       else kept.push(s);
     } catch {
       kept.push(s);
+    }
+  }
+  return kept;
+}
+
+/**
+ * True when `rel` may exist in a lower layer. A lower whose path to `rel` goes through a symlink counts
+ * as "may exist": we never follow it (it is a host path) and never remove what we cannot prove is ours.
+ */
+function inSomeLower(lowerDirs: readonly string[], rel: string): boolean {
+  for (const lower of lowerDirs) {
+    const root = path.resolve(lower);
+    const parentRel = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
+    const expected = parentRel === '' ? root : `${root}/${parentRel}`;
+    let parent: string;
+    try {
+      parent = resolveInRootSync(root, parentRel);
+    } catch {
+      return true;
+    }
+    if (parent !== expected) return true;
+    if (lstatOrUndefined(`${expected}/${path.posix.basename(rel)}`) !== undefined) return true;
+  }
+  return false;
+}
+
+/**
+ * For stubs someone else created (the runtime's mount points: /etc/resolv.conf, /etc/hosts, mount
+ * targets): removes each rooted target, then its parents, from `upperDir` while the entry exists in no
+ * lower dir and is an empty dir or empty file, with removeStubs' CVE-2024-23652 checks (parent
+ * re-resolved in-root, nothing followed). Returns the targets it left in place.
+ */
+export function removeTargetStubs(upperDir: string, lowerDirs: readonly string[], targets: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (const target of targets) {
+    let rel = cleanInRoot(target);
+    while (rel !== '') {
+      if (inSomeLower(lowerDirs, rel)) break;
+      if (removeStubs(upperDir, [{ rel, kind: 'any' }]).length > 0) {
+        kept.push('/' + rel);
+        break;
+      }
+      rel = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
     }
   }
   return kept;

@@ -37,12 +37,15 @@ export interface PlannedStage {
   from: FromInstruction;
   /** The instructions after FROM, unexpanded: the executor expands each with `expandInstruction`. */
   instructions: Instruction[];
-  /** Stages (Dockerfile indexes) this one needs before it can run: base stage, --from, mounts. */
+  /**
+   * Stages (Dockerfile indexes, all lower than this stage's) it needs before it can run: base
+   * stage, COPY --from, RUN --mount from=, and --from of ONBUILD triggers inherited from a base stage.
+   */
   dependsOn: number[];
   dependencies: StageDependency[];
   /**
    * Images other than the base that its steps read (`COPY --from=alpine`, `RUN --mount from=img`),
-   * expanded; the executor pulls them.
+   * as written (BuildKit allows no variables there); the executor pulls them.
    */
   imageRefs: string[];
   /** Comments right above FROM, for `--progress` stage descriptions. */

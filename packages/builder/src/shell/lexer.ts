@@ -14,7 +14,7 @@
 import { replacePattern, StepBudget, trimPrefix, trimSuffix } from './pattern.js';
 import {
   DEFAULT_MAX_DEPTH, DEFAULT_MAX_OUTPUT_BYTES, ExpansionError, PATTERN_STEP_BUDGET,
-  type ExpandOptions, type Expansion, type Lookup,
+  type ExpandOptions, type Expansion, type ExpansionCode, type Lookup,
 } from './types.js';
 import { WordSplitter } from './words.js';
 
@@ -53,7 +53,7 @@ class WordLexer {
 
   run(splitter: WordSplitter | undefined): string {
     const value = this.readFrame(undefined, false, splitter);
-    if (value.length > this.maxBytes / 3 && Buffer.byteLength(value, 'utf8') > this.maxBytes) this.tooLarge(0);
+    if (value.length > this.maxBytes / 3 && utf8Length(value) > this.maxBytes) this.tooLarge(0);
     return value;
   }
 
@@ -279,7 +279,7 @@ class WordLexer {
 
   private located(err: unknown, offset: number): unknown {
     if (err instanceof ExpansionError && err.details['offset'] === undefined) {
-      return new ExpansionError(err.code as 'EXPAND_SYNTAX', err.message, { details: { ...err.details, offset } });
+      return new ExpansionError(err.code as ExpansionCode, err.message, { details: { ...err.details, offset } });
     }
     return err;
   }
@@ -300,4 +300,19 @@ function isNameChar(code: number): boolean {
   }
   const ch = String.fromCodePoint(code);
   return LETTER.test(ch) || DIGIT.test(ch);
+}
+
+/** UTF-8 length of a string (kept free of Node's Buffer so this module stays portable). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

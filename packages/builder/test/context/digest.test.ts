@@ -1,10 +1,11 @@
 // Content digests and the persistent stat cache: an unchanged context is never re-read.
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openContext, type BuildContext } from '../../src/context/index.js';
-import { countingFs, LATER, makeTree, type Spec } from './helpers.js';
+import { countingFs, LATER, makeTree, removeTempDirs, tempDir, type Spec } from './helpers.js';
+
+test.after.always(removeTempDirs);
 
 const TREE: Spec = {
   Dockerfile: 'FROM scratch',
@@ -15,7 +16,7 @@ const TREE: Spec = {
 };
 
 function setup(spec: Spec = TREE): { dir: string; state: string } {
-  return { dir: makeTree(spec), state: fs.mkdtempSync(path.join(os.tmpdir(), 'tsbuild-state-')) };
+  return { dir: makeTree(spec), state: tempDir('tsbuild-state-') };
 }
 
 function digestOf(ctx: BuildContext, sources = ['.']): string {
@@ -132,7 +133,7 @@ test('the cache file is replaced atomically and a damaged one is ignored', (t) =
   const files = fs.readdirSync(state);
   t.is(files.length, 1);
   t.regex(files[0]!, /^context-[0-9a-f]{32}\.json$/);
-  fs.writeFileSync(path.join(state, files[0]!), '{"format": "tsbuild-context-stat-cache/1", "entr');
+  fs.writeFileSync(path.join(state, files[0]!), '{"format": "tsbuild-context-stat-cache/2", "entr');
   const counter = countingFs();
   t.is(digestOf(openContext(dir, { stateDir: state, fs: counter, now: LATER })), first);
   t.true(counter.opened.length > 0);
@@ -151,4 +152,18 @@ test('files over the size cap are refused', (t) => {
   const ctx = openContext(dir, { maxFileBytes: 1024 });
   const err = t.throws(() => digestOf(ctx, ['src']));
   t.is((err as { code?: string }).code, 'CONTEXT_FILE_TOO_LARGE');
+});
+
+test('cache entries unused for a month are dropped on the next save', (t) => {
+  const { dir, state } = setup();
+  digestOf(openContext(dir, { stateDir: state, now: LATER }));
+  const file = path.join(state, fs.readdirSync(state)[0]!);
+  const body = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Record<string, unknown[]> };
+  body.entries['ghost'] = ['1', '2', '3', '4', '5', 33188, 'f'.repeat(64), 0];
+  fs.writeFileSync(file, JSON.stringify(body));
+  fs.writeFileSync(path.join(dir, 'a.txt'), 'changed');
+  digestOf(openContext(dir, { stateDir: state, now: LATER }));
+  const after = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Record<string, unknown[]> };
+  t.false('ghost' in after.entries);
+  t.true('a.txt' in after.entries);
 });

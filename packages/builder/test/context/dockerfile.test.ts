@@ -3,7 +3,9 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openContext } from '../../src/context/index.js';
-import { codeOf, makeTree, mkfifo } from './helpers.js';
+import { codeOf, makeTree, mkfifo, removeTempDirs } from './helpers.js';
+
+test.after.always(removeTempDirs);
 
 test('reads Dockerfile from the context by default', (t) => {
   const dir = makeTree({ Dockerfile: 'FROM scratch\n' });

@@ -8,7 +8,21 @@ import { nodeFs, type ContextFs, type HostPath } from '../../src/context/index.j
 /** A tree spec: a string is a file's content, `{ link }` a symlink, `{ mode }` a file mode, an object a directory. */
 export type Spec = { [name: string]: string | { link: string } | { content: string; mode: number } | Spec };
 
-export function makeTree(spec: Spec, root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbuild-ctx-'))): string {
+const created: string[] = [];
+
+/** A fresh temporary directory, removed by removeTempDirs. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every directory this test file created (call from test.after.always). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function makeTree(spec: Spec, root = tempDir('tsbuild-ctx-')): string {
   for (const [name, value] of Object.entries(spec)) {
     const p = path.join(root, name);
     if (typeof value === 'string') fs.writeFileSync(p, value);
@@ -26,7 +40,7 @@ export function makeTree(spec: Spec, root = fs.mkdtempSync(path.join(os.tmpdir()
 
 /** A sandbox with the context in `ctx/` and things that must never leak beside it. */
 export function makeSandbox(spec: Spec): { sandbox: string; ctx: string; marker: string } {
-  const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'tsbuild-sbx-'));
+  const sandbox = tempDir('tsbuild-sbx-');
   const marker = `MARKER-${Math.random().toString(36).slice(2)}-SECRET`;
   fs.writeFileSync(path.join(sandbox, 'marker'), marker);
   fs.mkdirSync(path.join(sandbox, 'ctx'));

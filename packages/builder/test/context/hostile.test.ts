@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { nodeFs, openContext } from '../../src/context/index.js';
-import { codeOf, LATER, makeTree, mkfifo } from './helpers.js';
+import { codeOf, LATER, makeTree, mkfifo, removeTempDirs } from './helpers.js';
+
+test.after.always(removeTempDirs);
 
 test('FIFOs and sockets in a copied directory are skipped with a warning, never opened', async (t) => {
   const dir = makeTree({ Dockerfile: 'FROM scratch', d: { 'a.txt': 'a' } });
@@ -92,4 +94,30 @@ test('a too-long path is a typed error', (t) => {
   });
   fs.mkdirSync(path.join(dir, 'deep'));
   t.is(codeOf(() => ctx.match(['.'])), 'CONTEXT_UNREADABLE');
+});
+
+test('a 1 TiB sparse file is refused at the size cap instead of hashed for minutes', (t) => {
+  const dir = makeTree({ Dockerfile: 'FROM scratch' });
+  try {
+    fs.writeFileSync(path.join(dir, 'sparse'), '');
+    fs.truncateSync(path.join(dir, 'sparse'), 1024 ** 4);
+  } catch {
+    t.pass('this file system cannot hold a 1 TiB sparse file');
+    return;
+  }
+  const ctx = openContext(dir);
+  const started = Date.now();
+  const entries = ctx.match(['.']).entries;
+  t.true(entries.some((e) => e.path === 'sparse' && e.size === 1024 ** 4));
+  t.is(codeOf(() => ctx.digest(entries)), 'CONTEXT_FILE_TOO_LARGE');
+  t.true(Date.now() - started < 5000);
+});
+
+test('the context digest is deterministic across runs (CTX-04)', (t) => {
+  const dir = makeTree({ Dockerfile: 'FROM scratch', z: 'z', a: { b: 'b', c: { link: '../z' } }, 'Ä': 'umlaut', 'é': 'e', '😀': 'emoji' });
+  const digests = new Set([0, 1, 2].map(() => {
+    const ctx = openContext(dir);
+    return ctx.digest(ctx.match(['.']).entries);
+  }));
+  t.is(digests.size, 1);
 });

@@ -3,7 +3,9 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openContext, parseIgnoreRules } from '../../src/context/index.js';
-import { codeOf, makeSandbox, makeTree, mkfifo } from './helpers.js';
+import { codeOf, makeSandbox, makeTree, mkfifo, removeTempDirs } from './helpers.js';
+
+test.after.always(removeTempDirs);
 
 const excludes = test.macro({
   exec(t, lines: string, rel: string, expected: number | undefined, isDir?: boolean) {

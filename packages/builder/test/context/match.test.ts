@@ -4,7 +4,9 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openContext, type MatchOptions } from '../../src/context/index.js';
-import { codeOf, makeSandbox, makeTree } from './helpers.js';
+import { codeOf, makeSandbox, makeTree, removeTempDirs } from './helpers.js';
+
+test.after.always(removeTempDirs);
 
 const TREE = {
   Dockerfile: 'FROM scratch',
@@ -125,6 +127,7 @@ test('matched names keep the name written in the source, not the symlink target'
   const dir = makeTree({ Dockerfile: 'FROM scratch', real: 'r', alias: { link: 'real' } });
   const [m] = openContext(dir).match(['alias']).sources;
   t.is(m?.name, 'alias');
+  t.is(m?.matchedPath, 'alias');
   t.is(m?.path, 'real');
   t.is(m?.type, 'file');
 });

@@ -2,8 +2,8 @@
 import test from 'ava';
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { copy, makeSandbox, readIn, snapshot, writeTree } from './helpers.js';
-import { compileExclusions, modeRuleOf, parseChmod, resolveChown } from '../../src/copy/index.js';
-import { testLookup } from './helpers.js';
+import { modeRuleOf, parseChmod, resolveChown } from '../../src/copy/index.js';
+import { resolveUser } from '@tsbuild/runner';
 
 function owner(p: string): string {
   const st = lstatSync(p);
@@ -35,8 +35,8 @@ test('--chown numeric: uid alone means gid = uid; ids above int32 are refused', 
   t.is(owner(`${sb.root}/a`), '42:42');
   await copy(sb, { sources: ['f'], dest: '/b', chown: { user: '42', group: '7' } });
   t.is(owner(`${sb.root}/b`), '42:7');
-  await t.throwsAsync(resolveChown(sb.root, '2147483648', testLookup), { code: 'COPY_CHOWN_INVALID' });
-  await t.throwsAsync(resolveChown(sb.root, 'a:b:c', testLookup), { code: 'COPY_CHOWN_INVALID' });
+  await t.throwsAsync(resolveChown(sb.root, '2147483648', resolveUser), { code: 'COPY_CHOWN_INVALID' });
+  await t.throwsAsync(resolveChown(sb.root, 'a:b:c', resolveUser), { code: 'COPY_CHOWN_INVALID' });
 });
 
 test('--chown unknown user or group: COPY_CHOWN_UNKNOWN_USER / _GROUP', async (t) => {
@@ -118,10 +118,10 @@ test('--exclude filters matched sources and paths inside copied dirs', async (t)
 test('.dockerignore: ignored files are not copied; naming one is COPY_EXCLUDED with its line', async (t) => {
   const sb = makeSandbox(t);
   writeTree(sb.ctx, { '.env': 'SECRET', 'app/a.js': 'a', 'app/tmp/x': 'x', 'app/tmp/keep': 'k' });
-  const rules = compileExclusions(['# comment', '.env', 'app/tmp', '!app/tmp/keep']);
-  await copy(sb, { sources: ['.'], dest: '/c/' }, {}, rules);
+  writeTree(sb.ctx, { '.dockerignore': '# comment\n.env\napp/tmp\n!app/tmp/keep\n.dockerignore\n' });
+  await copy(sb, { sources: ['.'], dest: '/c/' });
   t.deepEqual(Object.keys(snapshot(`${sb.root}/c`)), ['app', 'app/a.js', 'app/tmp', 'app/tmp/keep']);
-  const err = await t.throwsAsync(copy(sb, { sources: ['.env'], dest: '/e' }, {}, rules), { code: 'COPY_EXCLUDED' });
+  const err = await t.throwsAsync(copy(sb, { sources: ['.env'], dest: '/e' }), { code: 'COPY_EXCLUDED' });
   t.is((err as unknown as { details: { line: number } }).details.line, 2);
 });
 

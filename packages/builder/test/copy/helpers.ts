@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanInRoot, resolveInRootSync } from '@tsbuild/layerstore';
-import { contextSourceRoot, copyInto, type CopyEnv, type CopyParams, type CopyResult, type LookedUpUser } from '../../src/copy/index.js';
-import type { ExclusionRules } from '../../src/copy/ignore.js';
+import { cleanInRoot } from '@tsbuild/layerstore';
+import { resolveUser } from '@tsbuild/runner';
+import { openContext } from '../../src/context/index.js';
+import { copyInto, matchedContext, type CopyEnv, type CopyParams, type CopyResult } from '../../src/copy/index.js';
 
 export interface Sandbox {
   /** The sandbox dir holding everything ("S"). */
@@ -53,45 +54,18 @@ export function snapshot(base: string): Record<string, string> {
   return out;
 }
 
-/** A /etc/passwd + /etc/group lookup in-root, enough for tests (the runner's resolveUser is the real one). */
-export async function testLookup(rootDir: string, user: string): Promise<LookedUpUser> {
-  const [u, g] = user.split(':');
-  const read = (f: string): string[][] => {
-    try {
-      return readFileSync(resolveInRootSync(rootDir, f), 'utf8').split('\n').filter(Boolean).map((l) => l.split(':'));
-    } catch {
-      return [];
-    }
-  };
-  let uid: number;
-  let gid: number;
-  if (/^\d+$/.test(u)) {
-    uid = Number(u);
-    gid = 0;
-  } else {
-    const e = read('/etc/passwd').find((p) => p[0] === u);
-    if (!e) throw Object.assign(new Error(`unknown user ${u}`), { code: 'ENOUSER' });
-    uid = Number(e[2]);
-    gid = Number(e[3]);
-  }
-  if (g !== undefined) {
-    const e = read('/etc/group').find((p) => p[0] === g);
-    if (!e) throw Object.assign(new Error(`unknown group ${g}`), { code: 'ENOGROUP' });
-    gid = Number(e[2]);
-  }
-  return { uid, gid };
-}
-
 export function params(p: Partial<CopyParams> & { sources: string[]; dest: string }): CopyParams {
   return { kind: 'COPY', workdir: '/', ...p };
 }
 
-export function envFor(sb: Sandbox, extra: Partial<CopyEnv> = {}, ignore?: ExclusionRules): CopyEnv {
-  return { destRoot: sb.root, source: contextSourceRoot(sb.ctx, ignore), lookupUser: testLookup, ...extra };
-}
-
-export function copy(sb: Sandbox, p: Partial<CopyParams> & { sources: string[]; dest: string }, extra: Partial<CopyEnv> = {}, ignore?: ExclusionRules): Promise<CopyResult> {
-  return copyInto(params(p), envFor(sb, extra, ignore));
+/**
+ * One COPY/ADD as the executor runs it: the real context (its .dockerignore included) matches the
+ * sources, unless `extra.source` names a rootfs.
+ */
+export async function copy(sb: Sandbox, p: Partial<CopyParams> & { sources: string[]; dest: string }, extra: Partial<CopyEnv> = {}): Promise<CopyResult> {
+  const ps = params(p);
+  const source = extra.source ?? matchedContext(openContext(sb.ctx, { dockerfileText: '' }), ps);
+  return copyInto(ps, { destRoot: sb.root, lookupUser: resolveUser, ...extra, source });
 }
 
 /** Content of a rootfs file by its rooted path, without following anything out of the root. */

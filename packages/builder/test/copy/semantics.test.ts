@@ -162,6 +162,8 @@ test('--from a rootfs keeps source owners and follows symlinks in that root only
   symlinkSync('/opt/app', `${stage}/current`);
   symlinkSync('../../../S/sentinel', `${stage}/escape`);
   const source = rootfsSourceRoot(stage, 'stage build');
+  await copy(sb, { sources: ['/current/*'], dest: '/glob/' }, { source });
+  t.is(readIn(sb.root, '/glob/bin'), 'B');
   await copy(sb, { sources: ['/current/bin'], dest: '/usr/local/bin/' }, { source });
   const st = lstatSync(`${sb.root}/usr/local/bin/bin`);
   t.is(`${st.uid}:${st.gid}`, '1234:5678');
@@ -183,7 +185,7 @@ test('fifos and sockets in the context are skipped with a warning, never opened'
   execFileSync('mkfifo', [`${sb.ctx}/d/pipe`]);
   const r = await copy(sb, { sources: ['d'], dest: '/d' });
   t.deepEqual(Object.keys(snapshot(`${sb.root}/d`)), ['a']);
-  t.true(r.warnings.some((w) => w.includes('fifo')));
+  t.true(r.warnings.some((w) => /fifo/i.test(w)));
 });
 
 test('writes nothing outside the rootfs for a plain copy', async (t) => {

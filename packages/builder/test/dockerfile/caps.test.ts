@@ -1,4 +1,6 @@
 // SECURITY.md DF-02/DF-03: oversized and amplifying inputs end fast, with a typed error or a result.
+// Time bounds are the SECURITY.md ones (2 s for expansion, 5 s for size), loose enough for a loaded CI
+// machine; typical times are 10-100x lower (docs/front-end.md).
 
 import test from 'ava';
 import { DockerfileError } from '../../src/errors.js';
@@ -25,29 +27,29 @@ function timed(t: import('ava').ExecutionContext, ms: number, fn: () => unknown)
 
 test('a 64 MiB Dockerfile is rejected at once', (t) => {
   const big = new Uint8Array(64 * 1024 * 1024).fill(0x41);
-  t.is(timed(t, 200, () => plan(big)), 'DF_TOO_LARGE');
+  t.is(timed(t, 2000, () => plan(big)), 'DF_TOO_LARGE');
 });
 
 test('one byte over the file cap is rejected; at the cap it is read', (t) => {
   const over = new Uint8Array(LIMITS.maxFileBytes + 1).fill(0x23); // all '#': a comment
-  t.is(timed(t, 500, () => parseDockerfile(over, { file: 'D' })), 'DF_TOO_LARGE');
+  t.is(timed(t, 2000, () => parseDockerfile(over, { file: 'D' })), 'DF_TOO_LARGE');
   const at = new Uint8Array(LIMITS.maxFileBytes).fill(0x23);
-  t.is(timed(t, 3000, () => parseDockerfile(at, { file: 'D' })), '');
+  t.is(timed(t, 5000, () => parseDockerfile(at, { file: 'D' })), '');
 });
 
 test('a single 16 MiB line is rejected by the line cap', (t) => {
   const text = 'FROM a\nRUN ' + 'x'.repeat(LIMITS.maxFileBytes - 20) + '\n';
-  t.is(timed(t, 3000, () => plan(text)), 'DF_LINE_TOO_LONG');
+  t.is(timed(t, 5000, () => plan(text)), 'DF_LINE_TOO_LONG');
 });
 
 test('10^5 continuation lines parse quickly', (t) => {
   const text = 'FROM a\nRUN true \\\n' + ' && b \\\n'.repeat(100_000) + ' && c\n';
-  t.is(timed(t, 3000, () => plan(text)), '');
+  t.is(timed(t, 5000, () => plan(text)), '');
 });
 
 test('10^5 comment lines inside one continuation parse quickly', (t) => {
   const text = 'FROM a\nRUN true \\\n' + '# c\n'.repeat(100_000) + ' && c\n';
-  t.is(timed(t, 3000, () => plan(text)), '');
+  t.is(timed(t, 5000, () => plan(text)), '');
 });
 
 test('a million LABEL instructions hit the instruction cap', (t) => {
@@ -62,7 +64,7 @@ test('many LABEL keys on one line hit the pair cap', (t) => {
 
 test('deeply nested JSON is not decoded', (t) => {
   const text = 'FROM a\nCMD ' + '['.repeat(1_000_000) + '\n';
-  t.is(timed(t, 3000, () => plan(text)), '');
+  t.is(timed(t, 5000, () => plan(text)), '');
 });
 
 test('a directive followed by a megabyte of blanks is linear', (t) => {

@@ -117,3 +117,13 @@ test('parseTrigger: a base image ONBUILD trigger, located at the FROM', (t) => {
   }
   t.is(errorOf(t, () => parseTrigger('NOPE x', at)).code, 'DF_UNKNOWN_INSTRUCTION');
 });
+
+test('parseTrigger: heredoc bodies in the trigger text', (t) => {
+  const at = { file: 'Dockerfile', start: { line: 7, column: 1 }, end: { line: 7, column: 5 } };
+  const ins = parseTrigger('RUN <<EOF\necho hi\nEOF', at);
+  t.is(ins.kind === 'RUN' && ins.heredocs[0]!.content, 'echo hi\n');
+  t.is(errorOf(t, () => parseTrigger('RUN a\nRUN b', at)).code, 'DF_ONBUILD_INVALID');
+  const e = errorOf(t, () => parseTrigger('RUN <<EOF\nnever ends', at));
+  t.is(e.code, 'DF_HEREDOC_UNTERMINATED');
+  t.deepEqual(e.start, [7, 1]);
+});

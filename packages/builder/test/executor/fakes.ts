@@ -140,15 +140,33 @@ export async function fakeStore(): Promise<FakeStore> {
 
 export interface FakeRunner extends RunnerApi {
   runs: RunSpec[];
+  /** Most runs alive at once. */
+  maxConcurrent: number;
+  /** Each run takes this long (or until its signal aborts). */
+  delayMs: number;
 }
 
 /** RUN writes /ran-<hash> holding its argv, env, user and cwd; "exit N" in the command fails with N. */
 export function fakeRunner(): FakeRunner {
   const runs: RunSpec[] = [];
-  return {
+  let alive = 0;
+  const r: FakeRunner = {
     runs,
+    maxConcurrent: 0,
+    delayMs: 0,
     async run(spec: RunSpec): Promise<RunResult> {
       runs.push(spec);
+      alive++;
+      r.maxConcurrent = Math.max(r.maxConcurrent, alive);
+      const cancelled = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), spec.argv.join(' ').includes('fast') ? 0 : r.delayMs);
+        spec.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      alive--;
+      if (cancelled) return { exitCode: null, signal: 'SIGKILL', oomKilled: false, timedOut: false, cancelled: true, durationMs: 1 };
       if (spec.rootfs.type !== 'overlay') throw new Error('fake runner: overlay only');
       const text = JSON.stringify({ argv: spec.argv, env: spec.env, user: spec.user, cwd: spec.cwd });
       await writeFile(path.join(spec.rootfs.upperDir, `ran-${sha(text).slice(7, 19)}`), text);
@@ -171,6 +189,7 @@ export function fakeRunner(): FakeRunner {
       return { uid: 0, gid: 0, additionalGids: [], home: '/root' };
     },
   };
+  return r;
 }
 
 export interface RecordedProgress extends ProgressSink {

@@ -22,6 +22,8 @@ test('ConsistentInstructionCasing: minority and mixed case', warns, ['FROM a', '
 test('ReservedStageName', warns, ['FROM a AS scratch'], ['ReservedStageName@1']);
 test('MultipleInstructionsDisallowed', warns, ['FROM a', 'CMD ["a"]', 'HEALTHCHECK NONE', 'CMD ["b"]', 'FROM b', 'CMD ["c"]'], ['MultipleInstructionsDisallowed@2']);
 test('WorkdirRelativePath only before an absolute WORKDIR', warns, ['FROM a', 'WORKDIR rel', 'WORKDIR /abs', 'WORKDIR rel2'], ['WorkdirRelativePath@2']);
+test('WORKDIR and SHELL carry over to a stage built FROM a stage', warns,
+  ['FROM a AS base', 'WORKDIR /app', 'SHELL ["bash", "-c"]', 'FROM base', 'WORKDIR rel', 'CMD x', 'FROM a', 'WORKDIR rel'], ['WorkdirRelativePath@8']);
 test('SecretsUsedInArgOrEnv', warns, ['FROM a', 'ARG GITHUB_TOKEN', 'ENV DB_PASSWORD=x PUBLIC_KEY=y KEYBOARD=z'], ['SecretsUsedInArgOrEnv@2', 'SecretsUsedInArgOrEnv@3']);
 test('LegacyKeyValueFormat', warns, ['FROM a', 'ENV A b', 'LABEL k v'], ['LegacyKeyValueFormat@2', 'LegacyKeyValueFormat@3']);
 test('UndefinedArgInFrom', warns, ['ARG TAG=1', 'FROM a:$TAG', 'FROM b:$VERSION'], ['UndefinedArgInFrom@3']);

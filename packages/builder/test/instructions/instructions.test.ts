@@ -76,6 +76,12 @@ test('ONBUILD: expression and parsed trigger', (t) => {
   t.is(o.trigger.kind, 'COPY');
 });
 
+test('ONBUILD with a heredoc: the expression carries the body', (t) => {
+  const o = lastOf('ONBUILD', 'ONBUILD RUN <<EOF', 'echo child', 'EOF');
+  t.is(o.expression, 'RUN <<EOF\necho child\nEOF');
+  t.is(o.trigger.kind === 'RUN' && o.trigger.heredocs.length, 1);
+});
+
 test('every keyword has an instruction kind', (t) => {
   const kinds = instructionsOf('FROM a', 'RUN x', 'CMD x', 'LABEL a=b', 'MAINTAINER m', 'EXPOSE 1', 'ENV a=b', 'ADD a b',
     'COPY a b', 'ENTRYPOINT x', 'VOLUME /v', 'USER u', 'WORKDIR /w', 'ARG a', 'ONBUILD RUN x', 'STOPSIGNAL 9',

@@ -6,7 +6,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, sy
 import { makeSandbox, snapshot, writeTree, type Sandbox } from '../copy/helpers.js';
 import { compileExclusions } from '../../src/copy/index.js';
 import type { RunMount } from '../../src/instructions/types.js';
-import { cacheDirOf, prepareRunMounts, type MountEnv } from '../../src/mounts/index.js';
+import { cacheDirOf, prepareRunMounts, removeTargetStubs, type MountEnv } from '../../src/mounts/index.js';
 
 function envOf(sb: Sandbox, extra: Partial<MountEnv> = {}): MountEnv {
   for (const d of ['cache', 'scratch', 'stage']) mkdirSync(`${sb.dir}/${d}`, { recursive: true });
@@ -201,4 +201,25 @@ test('ssh mounts are refused clearly; mismatched target types are errors', async
   await t.throwsAsync(prepareRunMounts([{ type: 'ssh', target: '/run/ssh', id: 'default', readOnly: true }], envOf(sb)), { code: 'RUN_MOUNT_SSH_UNSUPPORTED' });
   writeTree(sb.root, { 'file': 'x' });
   await t.throwsAsync(prepareRunMounts([cache('/file')], envOf(sb)), { code: 'RUN_MOUNT_TARGET' });
+});
+
+test('CVE-2024-23652: removeTargetStubs (runtime stubs) never follows a parent the step swapped for a symlink', async (t) => {
+  const sb = makeSandbox(t);
+  const lower = `${sb.dir}/lower`;
+  const upper = sb.root;
+  writeTree(lower, { 'bin/sh': '' });
+  // The runtime made /etc/resolv.conf and /etc/hosts stubs; the step then did rm -rf /etc && ln -s S /etc.
+  writeFileSync(`${sb.outside}/resolv.conf`, '');
+  writeFileSync(`${sb.outside}/hosts`, '');
+  symlinkSync(sb.outside, `${upper}/etc`);
+  // A genuine stub elsewhere, and one that the lower layer has (never removed).
+  writeTree(upper, { 'mnt/cache/.keep-dir-only': '' });
+  rmSync(`${upper}/mnt/cache/.keep-dir-only`);
+  writeTree(upper, { 'bin/sh': '' });
+  const kept = removeTargetStubs(upper, [lower], ['/etc/resolv.conf', '/etc/hosts', '/mnt/cache', '/bin/sh']);
+  t.true(existsSync(`${sb.outside}/resolv.conf`));
+  t.true(existsSync(`${sb.outside}/hosts`));
+  t.deepEqual(kept, ['/etc/resolv.conf', '/etc/hosts']);
+  t.false(existsSync(`${upper}/mnt`), 'a real stub and its empty parent are removed');
+  t.true(existsSync(`${upper}/bin/sh`), 'what a lower layer has is not a stub');
 });

@@ -75,7 +75,7 @@ test('costly patterns on big values are bounded by the work budget', (t) => {
   const started = Date.now();
   const word = '${SET:-${BIG##*a*a*a*a*b}}'.repeat(200);
   t.is(codeOf(() => expandWord(word, (n) => (n === 'SET' ? 's' : big))), 'EXPAND_TOO_LARGE');
-  t.true(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
 
 test('patterns with many stars stay linear (no backtracking blow-up)', (t) => {
@@ -83,5 +83,5 @@ test('patterns with many stars stay linear (no backtracking blow-up)', (t) => {
   const started = Date.now();
   t.is(expandWord('${V##*a*a*a*a*a*a*a*a*b}', () => value).value, value);
   t.is(expandWord('${V//*a*a*a*a*a*a*a*a*b/x}', () => value).value, value);
-  t.true(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });

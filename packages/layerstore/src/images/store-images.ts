@@ -3,7 +3,7 @@
 // concurrent prune either sees the lease or ran entirely before the lookup.
 import { StoreError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
-import { stringifyImageConfig, stringifyManifest } from '../json.js';
+import { LIMITS, parseJSON, stringifyImageConfig, stringifyManifest } from '../json.js';
 import { OCI_CONFIG, OCI_MANIFEST } from '../registry/media-types.js';
 import { parseReference } from '../registry/reference.js';
 import { validateDigest } from '../blobs/digest.js';
@@ -83,10 +83,12 @@ export class StoreImages implements Images {
           throw new StoreError('ENOTFOUND', `layer ${l.blob.digest} of image ${manifestDigest} is not in the store`, { details: { digest: l.blob.digest } });
         }
       }
-      await this.deps.lease(imageDigests(record));
-      const top = await this.deps.blobs.stat(manifestDigest);
-      const mediaType = (JSON.parse((await this.deps.blobs.getBytes(manifestDigest, 4 << 20)).toString()) as { mediaType?: string }).mediaType ?? OCI_MANIFEST;
-      await this.setTags({ mediaType, digest: manifestDigest, size: top!.size }, names);
+      await this.deps.lease([manifestDigest, ...imageDigests(record)]);
+      // The entry describes the top document (an index when manifestDigest is one).
+      const top = await this.deps.blobs.getBytes(manifestDigest, LIMITS.manifest);
+      const doc = parseJSON<{ mediaType?: unknown }>(top, LIMITS.manifest, `manifest ${manifestDigest}`);
+      const mediaType = typeof doc.mediaType === 'string' ? doc.mediaType : OCI_MANIFEST;
+      await this.setTags({ mediaType, digest: manifestDigest, size: top.length }, names);
       return record;
     });
   }

@@ -49,18 +49,26 @@ export function createLayers(deps: LayerDeps): LayerStore {
     return p;
   }
 
+  /** The cheapest stored blob of a layer: the uncompressed variant if we have it, else `layer.blob`. */
+  async function sourceBlob(layer: LayerRef): Promise<string> {
+    const plain = records.variant(layer.diffID, 'none');
+    if (plain !== undefined && (await deps.blobs.stat(plain.digest)) !== undefined) return plain.digest;
+    return layer.blob.digest;
+  }
+
   async function unpack(layer: LayerRef): Promise<string> {
+    const source = await sourceBlob(layer);
     const work = await mkdtemp(path.join(deps.tmpDir, 'unpack-'));
     try {
       const rootfs = path.join(work, 'rootfs');
       const hash = createHash('sha256');
-      await extractTarInto(await deps.blobs.get(layer.blob.digest), rootfs, {
+      await extractTarInto(await deps.blobs.get(source), rootfs, {
         mode: 'overlay', fresh: true, tap: (c) => hash.update(c),
       });
       const got = `sha256:${hash.digest('hex')}`;
       if (got !== layer.diffID) {
-        throw new StoreError('EINTEGRITY', `blob ${layer.blob.digest} unpacks to ${got}, not diffID ${layer.diffID}`, {
-          details: { digest: layer.blob.digest, diffID: layer.diffID, got },
+        throw new StoreError('EINTEGRITY', `blob ${source} unpacks to ${got}, not diffID ${layer.diffID}`, {
+          details: { digest: source, diffID: layer.diffID, got },
         });
       }
       return await snapshots.adopt(layer.diffID, rootfs);

@@ -40,6 +40,7 @@ export async function importLayer(
     if (decomp !== undefined) {
       decomp.on('data', (d: Buffer) => hash.update(d));
       decompDone = finished(decomp);
+      decompDone.catch(() => {}); // awaited below only when put succeeds; never an unhandled rejection
     }
   };
   const feed = async (chunk: Buffer): Promise<void> => {

@@ -8,7 +8,8 @@
 // <id>.lease lists, one per line, the digests the process put or resolved. While the process
 // lives they are GC roots, so prune never removes a blob that a running build has written but
 // not yet tagged. Entries are appended before a blob becomes visible (see BlobStore.put).
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { removeTree } from '../remove-tree.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { FileLock } from './file-lock.js';
@@ -61,7 +62,7 @@ export class ProcessLease {
 
   /** Unregisters: removes the tmp dir and lease, then drops the lock. */
   async close(): Promise<void> {
-    await rm(this.tmpDir, { recursive: true, force: true });
+    await removeTree(this.tmpDir);
     await unlink(this.leasePath).catch(() => undefined);
     await unlink(this.lockPath).catch(() => undefined);
     await this.lock.close();
@@ -108,7 +109,12 @@ export async function recoverDeadProcesses(root: string): Promise<string[]> {
     try {
       // Order matters: the tmp dir goes first, the lock file last, so a concurrent recoverer
       // either sees the lock held (skips) or finds nothing left to do.
-      await rm(join(tmp, id), { recursive: true, force: true }).catch(() => undefined);
+      // A dir that keeps a mount (EBUSY) stays, and so does its lock file: verify reports it.
+      try {
+        await removeTree(join(tmp, id));
+      } catch {
+        continue;
+      }
       await unlink(join(procs, `${id}.lease`)).catch(() => undefined);
       await unlink(join(procs, `${id}.lock`)).catch(() => undefined);
       cleaned.push(id);

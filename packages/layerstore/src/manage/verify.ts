@@ -11,7 +11,8 @@
 // With repair, broken blobs, records and index entries are moved into quarantine/ (never
 // deleted), stale temps removed, and the index rewritten without the broken entries.
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile, lstat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile, lstat } from 'node:fs/promises';
+import { removeTree } from '../remove-tree.js';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { OpenedStore } from '../store.js';
@@ -96,7 +97,7 @@ async function verifyLocked(store: OpenedStore, repair: boolean): Promise<Verify
     const path = join(store.paths.tmp, name);
     const code = /^[0-9]+-[0-9a-f]{8}$/.test(name) ? 'ESTALETEMP' : 'ESTRAY';
     await report({ code, path: `tmp/${name}`, message: code === 'ESTALETEMP' ? 'leftovers of a process that is gone' : 'unknown entry in tmp/' }, async () => {
-      await rm(path, { recursive: true, force: true });
+      await removeTree(path);
       return true;
     });
   }

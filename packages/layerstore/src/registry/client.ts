@@ -202,13 +202,14 @@ export class RegistryClient {
   async request(req: ClientRequest): Promise<RawResponse> {
     await this.ensureScheme();
     let url = typeof req.target === 'string' ? new URL(req.target, this.origin) : req.target;
+    let scopes = req.scopes;
     let authRounds = 0;
     let redirects = 0;
     for (;;) {
       const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent ?? 'tsbuild', ...req.headers };
       const toRegistry = this.isRegistryOrigin(url) && req.anonymous !== true;
       if (toRegistry) {
-        const auth = await this.authorization(req.scopes);
+        const auth = await this.authorization(scopes);
         if (auth !== undefined) headers.Authorization = auth;
       }
       const body = typeof req.body === 'function' ? await req.body() : req.body;
@@ -226,7 +227,10 @@ export class RegistryClient {
         if (++authRounds > MAX_AUTH_ROUNDS) {
           throw new StoreError('EAUTH', `${this.registry} kept answering 401 for ${req.what}`, { details: { reason: 'auth-loop', registry: this.registry, rounds: authRounds - 1 } });
         }
-        await this.learnChallenge(challenges, req.scopes);
+        await this.learnChallenge(challenges, scopes);
+        // A registry may name the scope it wants (e.g. a mount's source repository): ask for it too.
+        const wanted = challenges.find((c) => c.scheme === 'bearer')?.params.scope?.split(' ').filter((x) => /^[\w.:/,*-]+$/.test(x)) ?? [];
+        scopes = [...new Set([...scopes, ...wanted])];
         continue;
       }
       if (REDIRECTS.has(res.status) && (req.method === 'GET' || req.method === 'HEAD') && !req.expect.includes(res.status)) {

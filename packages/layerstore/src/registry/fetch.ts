@@ -55,7 +55,7 @@ export async function fetchDocument(client: RegistryClient, repository: string, 
       await discard(res.body);
       throw e;
     }
-    const raw = await readCapped(typedBody(res), LIMITS.manifestBytes, what);
+    const raw = await readCapped(typedBody(res), LIMITS.manifestBytes, what, client.opts.documentTimeoutMs);
     const wantDigest = expected?.digest ?? (reference.startsWith('sha256:') ? reference : undefined);
     const digest = wantDigest !== undefined ? verifyBytes(raw, { digest: wantDigest, size: expected?.size }, what) : sha256Of(raw);
     checkDigestHeader(res, digest, what);
@@ -83,7 +83,7 @@ export async function fetchSmallBlob(client: RegistryClient, repository: string,
       await discard(res.body);
       throw e;
     }
-    const raw = await readCapped(typedBody(res), limit, what);
+    const raw = await readCapped(typedBody(res), limit, what, client.opts.documentTimeoutMs);
     verifyBytes(raw, desc, what);
     return raw;
   }, undefined, client.opts.signal);

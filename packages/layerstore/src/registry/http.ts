@@ -24,6 +24,8 @@ export interface RawResponse {
   headers: IncomingHttpHeaders;
   body: IncomingMessage;
   url: URL;
+  /** True once the idle timer fired (the body's later error then means "idle", not "reset"). */
+  idle: () => boolean;
 }
 
 const TLS_CODES = new Set([
@@ -84,7 +86,7 @@ export function networkError(e: unknown, url: URL): StoreError {
   }
   if (code === 'ABORT_ERR') return new StoreError('EABORTED', 'the transfer was cancelled', { cause: e });
   return new StoreError('ENETWORK', `${code} talking to ${redactUrl(url)}`, {
-    cause: e, details: { host: url.host, netCode: code, retryable: RETRYABLE_CODES.has(code) || code === 'UNKNOWN' || code === 'EPROTO' },
+    cause: e, details: { host: url.host, netCode: code, retryable: RETRYABLE_CODES.has(code) || code === 'UNKNOWN' },
   });
 }
 
@@ -92,6 +94,7 @@ export function send(req: RawRequest): Promise<RawResponse> {
   const mod = req.url.protocol === 'https:' ? https : http;
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
+    let idle = false;
     const r = mod.request(req.url, {
       method: req.method,
       headers: req.headers,
@@ -102,9 +105,10 @@ export function send(req: RawRequest): Promise<RawResponse> {
       settled = true;
       // Idle time while the body streams is still bounded: the socket timeout stays armed.
       res.on('error', () => undefined);
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, idle: () => idle });
     });
     r.on('timeout', () => {
+      idle = true;
       const e = Object.assign(new Error('socket idle timeout'), { code: 'EIDLE' });
       r.destroy(e);
     });
@@ -149,8 +153,12 @@ export function typedBody(res: RawResponse): Readable {
     if (!out.push(c)) res.body.pause();
   });
   res.body.on('end', () => out.push(null));
-  res.body.on('aborted', () => out.destroy(networkError(Object.assign(new Error('body truncated'), { code: 'ECONNRESET' }), res.url)));
-  res.body.on('error', (e) => out.destroy(networkError(e, res.url)));
+  const fail = (e: Error): void => {
+    const cause = res.idle() ? Object.assign(new Error('socket idle timeout'), { code: 'EIDLE' }) : e;
+    out.destroy(networkError(cause, res.url));
+  };
+  res.body.on('aborted', () => fail(Object.assign(new Error('body truncated'), { code: 'ECONNRESET' })));
+  res.body.on('error', fail);
   out.on('close', () => {
     if (!res.body.complete) res.body.destroy();
   });

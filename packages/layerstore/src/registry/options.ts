@@ -38,6 +38,8 @@ export interface TransportOptions {
   retry?: RetryOptions;
   /** Abort a request when its socket is idle this long (default 60 s). */
   idleTimeoutMs?: number;
+  /** Total time a manifest, config or token answer may take to arrive (default 60 s). */
+  documentTimeoutMs?: number;
   /** Debug log lines; never contain credentials or tokens. */
   log?: (line: string) => void;
   signal?: AbortSignal;

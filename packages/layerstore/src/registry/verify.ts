@@ -102,18 +102,32 @@ export class VerifyStream extends Transform {
   }
 }
 
-/** Reads a stream whole, failing with ELIMIT past `max` bytes (the stream is destroyed at that point). */
-export async function readCapped(stream: Readable, max: number, what: string): Promise<Buffer> {
+/**
+ * Reads a stream whole, failing with ELIMIT past `max` bytes, and with ETIMEDOUT (retryable) when it
+ * takes longer than `deadlineMs` in total: an idle timeout alone lets a 1-byte-per-second sender keep
+ * a small document open forever. The stream is destroyed on either failure.
+ */
+export async function readCapped(stream: Readable, max: number, what: string, deadlineMs = DOCUMENT_DEADLINE_MS): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    total += buf.length;
-    if (total > max) {
-      stream.destroy();
-      throw new StoreError('ELIMIT', `${what} is larger than the ${max}-byte limit`, { details: { what, limit: max } });
+  const timer = setTimeout(() => {
+    stream.destroy(new StoreError('ETIMEDOUT', `${what} took longer than ${deadlineMs} ms to arrive`, { details: { what, deadlineMs, retryable: true } }));
+  }, deadlineMs);
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      total += buf.length;
+      if (total > max) {
+        stream.destroy();
+        throw new StoreError('ELIMIT', `${what} is larger than the ${max}-byte limit`, { details: { what, limit: max } });
+      }
+      chunks.push(buf);
     }
-    chunks.push(buf);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks, total);
 }
+
+/** How long a manifest, config or token answer may take in total (they are at most a few MiB). */
+export const DOCUMENT_DEADLINE_MS = 60_000;

@@ -1,6 +1,9 @@
 // A small program the many-process tests spawn: `node worker.js <command> <root> [args...]`.
 // It prints one JSON line with its result, so the test asserts on real processes' outcomes.
 import { Readable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { openStore } from '../../src/store.js';
 import { prune } from '../../src/manage/prune.js';
@@ -69,6 +72,17 @@ async function main(): Promise<unknown> {
           for (const n of img.names) out[n] = img.manifestDigest;
         }
         return out;
+      }
+      case 'crash-with-mount': {
+        // crash-with-mount <host dir>: bind-mounts a host folder into a work area (as `run -v`
+        // would) and dies by SIGKILL with the mount still in place.
+        const area = await store.workArea();
+        const target = join(area.scratchDir, 'vol');
+        await mkdir(target);
+        const r = spawnSync('mount', ['--bind', args[0]!, target]);
+        if (r.status !== 0) throw new Error(`mount failed: ${r.stderr.toString()}`);
+        process.kill(process.pid, 'SIGKILL');
+        return await new Promise(() => undefined);
       }
       default:
         throw new Error(`unknown command ${command}`);

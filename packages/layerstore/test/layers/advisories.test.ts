@@ -118,3 +118,18 @@ test('TAR-02: odd names are clamped into R or refused with typed errors', async 
   t.deepEqual(codes, [undefined, 'ELIMIT', 'EINVALIDARCHIVE']);
   t.is(readFileSync(path.join(sb.R, 'a/c'), 'utf8'), 'c');
 });
+
+test('TAR-04: a hardlink in layer N to a file of layer N-1 shares its content; to a directory it is refused', async (t) => {
+  const { sb, codes } = await run(t, () => [
+    [dir('bin'), file('bin/busybox', 'BB', 0o755)],
+    [hardlink('bin/sh', 'bin/busybox'), hardlink('bin/dirlink', 'bin')],
+  ]);
+  t.deepEqual(codes, [undefined, 'EINVALIDARCHIVE']);
+  t.is(readFileSync(path.join(sb.R, 'bin/sh'), 'utf8'), 'BB');
+  t.is(statSync(path.join(sb.R, 'bin/sh')).ino, statSync(path.join(sb.R, 'bin/busybox')).ino);
+});
+
+test('TAR-04: a hardlink written before its target exists is refused', async (t) => {
+  const { codes } = await run(t, () => [[hardlink('early', 'later'), file('later', 'x')]]);
+  t.deepEqual(codes, ['EINVALIDARCHIVE']);
+});

@@ -6,6 +6,7 @@ import { readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { extractTarInto, isStoreError } from '../../src/index.js';
 import { tar, streamOf, type RawEntry } from './helpers/raw-tar.js';
 import { makeSandbox } from './helpers/sandbox.js';
+import { listDir, Model, ModelError } from './helpers/model.js';
 
 const segment = fc.constantFrom('a', 'b', '..', '.', '', '.wh.a', '.wh..wh..opq', '.wh.', '.wh..');
 const name = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
@@ -43,4 +44,40 @@ test('TAR-11: random layers never touch S and only fail with typed errors', asyn
     { numRuns: 300 },
   );
   t.is(runs >= 300, true);
+});
+
+test('TAR-11: accepted layers give the tree the reference model predicts (add mode)', async (t) => {
+  const sb = makeSandbox(t);
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.array(entryArb(sb.S), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }), async (layers) => {
+      rmSync(sb.R, { recursive: true, force: true });
+      mkdirSync(sb.R);
+      const model = new Model();
+      for (const layer of layers) {
+        let real: string | undefined;
+        let predicted: string | undefined;
+        try {
+          await extractTarInto(streamOf(tar(...layer)), sb.R);
+        } catch (e) {
+          if (!isStoreError(e)) throw e;
+          real = e.code;
+        }
+        try {
+          model.applyLayer(layer);
+        } catch (e) {
+          if (!(e instanceof ModelError)) throw e;
+          predicted = e.message;
+        }
+        if ((real === undefined) !== (predicted === undefined)) {
+          throw new Error(`real ${real ?? 'ok'} vs model ${predicted ?? 'ok'} for ${JSON.stringify(layer)}`);
+        }
+        const got = listDir(sb.R).join('\n');
+        const want = model.listing().join('\n');
+        if (got !== want) throw new Error(`tree differs after ${JSON.stringify(layer)}\nreal:\n${got}\nmodel:\n${want}`);
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
 });

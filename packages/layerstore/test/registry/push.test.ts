@@ -184,3 +184,19 @@ test('pushing a name the store does not have is ENOTFOUND; a bad destination is 
   const e2 = await t.throwsAsync(push(w.store, 'localhost/app:1', `${w.a.host}/UPPER:1`, w.opts)) as Error & { code?: string };
   t.is(e2.code, 'EREFERENCE');
 });
+
+test('a connection dropped during a monolithic PUT restarts the upload in a new session', async (t) => {
+  const w = await world(t);
+  await builtImage(w.store, [20_000], 'localhost/app:1');
+  let drops = 1;
+  w.a.fault = (req, res) => {
+    if (req.method !== 'PUT' || !req.url?.includes('/blobs/uploads/') || drops === 0) return false;
+    drops--;
+    res.socket?.destroy();
+    return true;
+  };
+  const r = await push(w.store, 'localhost/app:1', `${w.a.host}/team/app:1`, w.opts);
+  t.is(drops, 0);
+  t.is(sha256(w.a.manifests.get('team/app@1')!.body), r.digest);
+  t.true(paths(w, 'POST').filter((u) => u.includes('/blobs/uploads/')).length >= 3, 'a second session was opened');
+});

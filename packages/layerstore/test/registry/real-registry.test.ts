@@ -3,6 +3,7 @@
 // (chunked for the big layer), inspect it with skopeo, pull it into a fresh store (same digest),
 // mount its blobs into another repository; and have the registry reject a deliberately bad digest.
 import test, { type ExecutionContext } from 'ava';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +17,7 @@ import { REGISTRY_BIN, haveCommand, skopeoInspect, startRegistry } from './helpe
 import { tempDir, testStore } from './helpers/store.js';
 
 const USER = { user: 'tsbuild', password: 'correct-horse-battery' };
+const BUSYBOX = '/work/shared/conformance/bases/busybox.oci.tar';
 const haveRegistry = await haveCommand(REGISTRY_BIN);
 const haveSkopeo = await haveCommand('/usr/bin/skopeo');
 // Missing tools are a CI setup error, not a reason to pass quietly: the test fails naming the package.
@@ -96,6 +98,20 @@ for (const variant of ['http', 'tls', 'tls+htpasswd'] as const) {
     if (variant === 'tls+htpasswd') t.true(await logout(reg.host, opts));
   });
 }
+
+test('REG-06 busybox (loaded from the conformance OCI tar) round-trips byte for byte', async (t) => {
+  if (!needTools(t)) return;
+  const { reg, opts } = await setUp(t, 'http');
+  const source = await testStore(t);
+  const [loaded] = await source.load(createReadStream(BUSYBOX), { tags: ['localhost/busybox:test'] });
+  const pushed = await push(source, 'localhost/busybox:test', `${reg.host}/library/busybox:test`, opts);
+  t.is(pushed.digest, loaded!.manifestDigest);
+  t.is((await skopeoInspect(`${reg.host}/library/busybox:test`)).Digest, loaded!.manifestDigest);
+  const fresh = await testStore(t);
+  const pulled = await pull(fresh, `${reg.host}/library/busybox:test`, opts);
+  t.is(pulled.manifestDigest, loaded!.manifestDigest);
+  t.deepEqual(pulled.image.layers.map((l) => l.diffID), loaded!.layers.map((l) => l.diffID));
+});
 
 test('REG-06 the registry rejects a deliberately wrong digest, and the client surfaces EDIGEST', async (t) => {
   if (!needTools(t)) return;

@@ -157,8 +157,9 @@ export class Applier {
     const parent = this.opts.mode === 'add' ? resolveInRootSync(this.root, parentRel) : this.ensureParent(parentRel);
     const path = parent + '/' + target;
     if (this.created.has(path)) return;
+    // Nothing to delete when it is missing or its parent is not a directory (lstat ENOENT/ENOTDIR).
     if (this.opts.mode === 'add') {
-      rmSync(path, { recursive: true, force: true });
+      if (lstatMaybe(path) !== undefined) rmSync(path, { recursive: true, force: true });
       return;
     }
     if (lstatMaybe(path) !== undefined) rmSync(path, { recursive: true, force: true });

@@ -27,6 +27,7 @@ async function* spawnFilter(cmd: string, input: Readable): AsyncGenerator<Buffer
   input.on('error', () => child.kill('SIGKILL'));
   input.pipe(child.stdin);
   const exit = once(child, 'close');
+  exit.catch(() => {}); // a spawn error also fails the stdout read below
   try {
     for await (const chunk of child.stdout) yield chunk as Buffer;
     const [code] = (await exit) as [number | null];

@@ -59,7 +59,7 @@ export function toEntry(h: RawHeader, limits: ExtractLimits): TarEntry {
   if (Object.keys(pax).some((k) => k.startsWith('GNU.sparse.'))) {
     throw invalidArchive(`${JSON.stringify(h.name)}: sparse entries are not supported`, { reason: 'sparse' });
   }
-  const type = h.type === null ? undefined : TYPES[h.type];
+  let type = h.type === null ? undefined : TYPES[h.type];
   if (type === undefined) {
     throw invalidArchive(`${JSON.stringify(h.name)}: unsupported entry type ${String(h.type)}`, { reason: 'type', type: h.type });
   }
@@ -71,6 +71,12 @@ export function toEntry(h: RawHeader, limits: ExtractLimits): TarEntry {
   if (depth > limits.maxDepth) throw limitError('maxDepth', depth, limits.maxDepth, 'path depth');
   const size = h.size ?? 0;
   if (!Number.isSafeInteger(size) || size < 0) throw invalidArchive(`${JSON.stringify(name)}: bad size`);
+  // A regular file named "x/" is a directory to GNU tar (and the old typeflag-NUL convention) but a
+  // file "x" to Go and Python: empty ones are taken as directories, ones with data refused.
+  if (type === 'file' && name.endsWith('/')) {
+    if (size > 0) throw invalidArchive(`${JSON.stringify(name)}: file entry named like a directory`);
+    type = 'directory';
+  }
   // tar-stream would parse a directory's data as headers (GNU tar skips it): refuse the ambiguity.
   if (type === 'directory' && size > 0) throw invalidArchive(`${JSON.stringify(name)}: directory with data`);
   const uid = pax.uid !== undefined ? Number(pax.uid) : (h.uid ?? 0);
