@@ -1,7 +1,8 @@
 // RES-01/02/05, CLN-02 and CRASH-04: limits hold, stopping works, nothing of a step survives it.
 import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, type RunSpec } from '../src/index.js';
 import { baseSpec, removeTree, sh, tempDir, unpackBusybox } from './helpers/fixture.js';
@@ -92,6 +93,19 @@ await run({ rootfs: ${JSON.stringify(rootfs)}, argv: ['sleep', '87654'], env: ['
   t.true(await waitFor(() => findProcesses(['sleep', '87654']).length === 1, 10000), 'the step started');
   child.kill('SIGKILL');
   t.true(await waitFor(() => findProcesses(['sleep', '87654']).length === 0, 5000), 'the step died with its parent');
+  // what the dead process left (its temp dir, its empty step cgroups) goes with the next tsbuild's first run
+  const leftovers = (): string[] => [
+    ...readdirSync(tmpdir()).filter((e) => e.startsWith(`tsbuild-run-${child.pid}-`)),
+    ...['memory', 'pids', 'cpu', 'devices'].flatMap((c) => {
+      const parent = cgroupParent(c);
+      return parent ? readdirSync(parent).filter((e) => e.startsWith(`run-${child.pid}-`)) : [];
+    }),
+  ];
+  t.true(leftovers().length > 0, 'a SIGKILLed tsbuild cannot clean up after itself');
+  const next = path.join(dir, 'next.mjs');
+  writeFileSync(next, readFileSync(script, 'utf8').replace("'sleep', '87654'", "'true'"));
+  execFileSync(process.execPath, [next]);
+  t.deepEqual(leftovers(), []);
 });
 
 test.serial('memory (swap off), pids and cpu quota are set on the step cgroup; the step sees it as its root', async (t) => {

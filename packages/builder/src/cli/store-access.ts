@@ -1,6 +1,8 @@
 // Opening the store for one command and closing it whatever happens.
 import type { OpenedStore } from '@tsbuild/layerstore';
 
+export { formatSize as humanSize } from '../progress/format.js';
+
 export async function withStore<T>(root: unknown, fn: (store: OpenedStore) => Promise<T>): Promise<T> {
   const { openStore } = await import('@tsbuild/layerstore');
   const store = await openStore(root === undefined || root === null ? undefined : String(root));
@@ -9,17 +11,6 @@ export async function withStore<T>(root: unknown, fn: (store: OpenedStore) => Pr
   } finally {
     await store.close();
   }
-}
-
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)}${units[i]}`;
 }
 
 export function humanAge(iso: string | undefined, now: number): string {

@@ -10,6 +10,7 @@ import type { ContextEntry, EntryDigest } from './types.js';
 import { compareNames } from './walk.js';
 
 const DIR_DIGEST = sha256Hex('tsbuild-context-dir');
+const EMPTY_DIGEST = sha256Hex('');
 
 export interface DigestEnv {
   hasher: FileHasher;
@@ -24,11 +25,13 @@ export function contentDigest(env: DigestEnv, entry: ContextEntry): string {
   if (entry.type === 'dir') return DIR_DIGEST;
   if (entry.type === 'symlink') return sha256Hex(entry.linkTarget ?? '');
   const key = entry.pathBytes === undefined ? entry.path : `\0${entry.pathBytes.toString('base64')}`;
-  const cached = env.cache.lookup(key, entry.stat);
+  const cached = env.cache.lookup(key, entry.statKey);
   if (cached !== undefined) return cached;
+  // An empty regular file needs no read (its lstat said so; the copier reads what is there then).
+  if (entry.size === 0) return EMPTY_DIGEST;
   const started = env.now();
-  const hex = env.hasher.hashFile(entry.host, entry.path, entry.stat);
-  env.cache.record(key, entry.stat, hex, started, env.racyWindowNs);
+  const hex = env.hasher.hashFile(entry.host, entry.path, entry.statKey);
+  env.cache.record(key, entry.statKey, hex, started, env.racyWindowNs);
   return hex;
 }
 

@@ -3,9 +3,9 @@
 // chunks, so memory stays flat. A file is opened with O_NOFOLLOW|O_NONBLOCK and checked to be the same
 // regular file that was lstat'ed: a FIFO never blocks us and a swapped-in symlink is never followed.
 import { createHash } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
 import { CONTEXT_CODES, buildError, unreadable } from './codes.js';
 import type { ContextFs, HostPath } from './fs-port.js';
+import { identityPrefix } from './walk.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -14,11 +14,12 @@ export class FileHasher {
 
   constructor(private readonly fs: ContextFs, private readonly maxFileBytes: number) {}
 
-  /** sha256 (hex) of the file `rel` whose lstat was `expected`. */
-  hashFile(host: HostPath, rel: string, expected: BigIntStats): string {
-    if (expected.size > BigInt(this.maxFileBytes)) {
-      throw buildError(CONTEXT_CODES.fileTooLarge, `${JSON.stringify(rel)} is ${expected.size} bytes, over the ${this.maxFileBytes}-byte cap for one context file`,
-        { path: rel, size: Number(expected.size), maxFileBytes: this.maxFileBytes }, 'add it to .dockerignore, or raise the cap');
+  /** sha256 (hex) of the file `rel` whose lstat gave `statKey` (see walk.ts EntryInfo). */
+  hashFile(host: HostPath, rel: string, statKey: string): string {
+    const size = Number(statKey.split(':')[2]);
+    if (size > this.maxFileBytes) {
+      throw buildError(CONTEXT_CODES.fileTooLarge, `${JSON.stringify(rel)} is ${size} bytes, over the ${this.maxFileBytes}-byte cap for one context file`,
+        { path: rel, size, maxFileBytes: this.maxFileBytes }, 'add it to .dockerignore, or raise the cap');
     }
     let fd: number;
     try {
@@ -30,9 +31,7 @@ export class FileHasher {
       const before = this.fs.fstat(fd);
       // The same file, unchanged since the walk: otherwise the digest would describe other bytes than the
       // stat the cache records it under.
-      if (!before.isFile() || before.ino !== expected.ino || before.dev !== expected.dev ||
-        before.size !== expected.size || before.mtimeNs !== expected.mtimeNs) throw changed(rel);
-      const size = Number(before.size);
+      if (!before.isFile() || !statKey.startsWith(identityPrefix(before))) throw changed(rel);
       const hash = createHash('sha256');
       let position = 0;
       while (position < size) {

@@ -2,7 +2,8 @@
 //  - a source is rooted at the context: a leading `/` is the context root and `..` stops there;
 //  - the part before the first component with a wildcard is resolved in-root, following symlinks;
 //    the rest is matched with Go's filepath.Match against paths below it (a matched directory is not
-//    entered further); a wildcard that matches nothing is not an error (AllowEmptyWildcard);
+//    entered further); a wildcard that matches nothing is not an error (AllowEmptyWildcard), but a
+//    missing directory before it is;
 //  - each match, a plain source included, is followed if it is a symlink (in-root), then a directory
 //    brings its contents and a file itself; symlinks below are copied as symlinks;
 //  - paths .dockerignore excludes do not exist; a missing plain source says why.
@@ -11,7 +12,7 @@ import { BadPatternError, containsWildcards, goMatch } from './go-glob.js';
 import { parseExcludePatterns, type IgnoreRules } from './ignore-rules.js';
 import { cleanRooted, hostOf, resolveInContext, splitComponents, type ResolveEnv, type Resolved } from './resolve.js';
 import type { ContextEntry, MatchedSource, MatchOptions, MatchResult } from './types.js';
-import { typeOf, walkBelow, type WalkEntry } from './walk.js';
+import { infoOf, typeOf, walkBelow, type WalkEntry } from './walk.js';
 
 export function matchSources(env: ResolveEnv, sources: readonly string[], opts: MatchOptions = {}): MatchResult {
   const result: MatchResult = { sources: [], entries: [], warnings: [] };
@@ -23,7 +24,7 @@ export function matchSources(env: ResolveEnv, sources: readonly string[], opts: 
     const comps = splitComponents(rel);
     const first = comps.findIndex(containsWildcards);
     const matches = first < 0 ? [resolvePlain(env, source, rel, clamped, follow)]
-      : resolveWildcard(env, source, comps.slice(0, first).join('/'), comps.slice(first).join('/'), follow, result.warnings);
+      : resolveWildcard(env, source, comps.slice(0, first).join('/'), comps.slice(first).join('/'), clamped, follow, result.warnings);
     for (const m of matches) {
       // --exclude also applies to a file source itself, by the name it is copied under.
       if (m.resolved.stat?.isDirectory() !== true && exclude.excludedBy(baseName(m.named), false) !== undefined) continue;
@@ -49,8 +50,12 @@ function resolvePlain(env: ResolveEnv, source: string, rel: string, clamped: boo
   return { named: rel, resolved, wildcard: false };
 }
 
-function resolveWildcard(env: ResolveEnv, source: string, base: string, pattern: string, follow: boolean, warnings: string[]): Match[] {
+function resolveWildcard(env: ResolveEnv, source: string, base: string, pattern: string, clamped: boolean, follow: boolean,
+  warnings: string[]): Match[] {
   const baseResolved = resolveInContext(env, base, true);
+  // BuildKit walks the directory before the wildcard: a missing one fails (buildkit#2933), even though a
+  // wildcard that matches nothing inside an existing one does not.
+  if (baseResolved.stat === undefined) throw missing(source, base, clamped, baseResolved);
   const out: Match[] = [];
   if (baseResolved.stat?.isDirectory() === true) {
     const depth = splitComponents(pattern).length;
@@ -89,7 +94,7 @@ function expandMatch(env: ResolveEnv, index: number, source: string, m: Match, e
     throw buildError(CONTEXT_CODES.specialFile, `${JSON.stringify(source)} is a FIFO, socket or device; only files, directories and symlinks can be copied`,
       { source, path: m.resolved.rel });
   }
-  const rootWalk: WalkEntry = { path: m.resolved.rel, rel: type === 'dir' ? '' : name, host: hostOf(env.root, m.resolved.rel), stat, type };
+  const rootWalk: WalkEntry = { path: m.resolved.rel, rel: type === 'dir' ? '' : name, host: hostOf(env.root, m.resolved.rel), info: infoOf(stat), type };
   const entries: ContextEntry[] = [toEntry(env, index, rootWalk)];
   if (type === 'dir') {
     for (const w of walkBelow(m.resolved.rel, rootWalk.host, { fs: env.fs, ignore: env.ignore, exclude })) {
@@ -109,13 +114,13 @@ function toEntry(env: ResolveEnv, source: number, w: WalkEntry): ContextEntry {
     path: w.path,
     rel: w.rel,
     type: w.type as ContextEntry['type'],
-    mode: Number(w.stat.mode) & 0o7777,
-    size: Number(w.stat.size),
-    uid: Number(w.stat.uid),
-    gid: Number(w.stat.gid),
-    mtimeMs: Number(w.stat.mtimeMs),
+    mode: w.info.mode & 0o7777,
+    size: w.info.size,
+    uid: w.info.uid,
+    gid: w.info.gid,
+    mtimeMs: w.info.mtimeMs,
     host: w.host,
-    stat: w.stat,
+    statKey: w.info.statKey,
   };
   if (w.pathBytes !== undefined) entry.pathBytes = w.pathBytes;
   if (w.type === 'symlink') entry.linkTarget = env.fs.readlink(w.host).toString('utf8');

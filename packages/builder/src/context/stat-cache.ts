@@ -9,12 +9,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BigIntStats } from 'node:fs';
 
-const FORMAT = 'tsbuild-context-stat-cache/2';
+const FORMAT = 'tsbuild-context-stat-cache/3';
 
-/** [dev, ino, size, mtimeNs, ctimeNs, mode, sha256 hex, day last used]; bigints as decimal strings. */
-type Row = [string, string, string, string, string, number, string, number];
+/** [statKey "dev:ino:size:mtimeNs:ctimeNs:mode", sha256 hex, day last used]. */
+type Row = [string, string, number];
 
 /** Entries unused for this many days are dropped when the cache is saved (deleted files, old branches). */
 const KEEP_DAYS = 30;
@@ -50,35 +49,32 @@ export class StatCache {
   }
 
   /** The recorded sha256 for `key` if `stat` is exactly what was recorded with it. */
-  lookup(key: string, stat: BigIntStats): string | undefined {
+  lookup(key: string, statKey: string): string | undefined {
     const row = this.entries.get(key);
-    if (row === undefined) return undefined;
-    // Cheapest fields first: a changed file nearly always differs in mtime or size.
-    const same = row[3] === String(stat.mtimeNs) && row[2] === String(stat.size) && row[4] === String(stat.ctimeNs) &&
-      row[1] === String(stat.ino) && row[0] === String(stat.dev) && row[5] === Number(stat.mode);
-    if (!same) return undefined;
-    if (row[7] !== this.today) {
-      row[7] = this.today;
+    if (row === undefined || row[0] !== statKey) return undefined;
+    if (row[2] !== this.today) {
+      row[2] = this.today;
       this.dirty = true;
     }
-    return row[6];
+    return row[1];
   }
 
   /** Records a hash taken at `startedNs` (wall clock), unless the file is too young to trust. */
-  record(key: string, stat: BigIntStats, sha256: string, startedNs: bigint, racyWindowNs: bigint): void {
+  record(key: string, statKey: string, sha256: string, startedNs: bigint, racyWindowNs: bigint): void {
     const limit = startedNs - racyWindowNs;
-    if (stat.mtimeNs >= limit || stat.ctimeNs >= limit) {
+    const [, , , mtimeNs, ctimeNs] = statKey.split(':');
+    if (BigInt(mtimeNs ?? '0') >= limit || BigInt(ctimeNs ?? '0') >= limit) {
       if (this.entries.delete(key)) this.dirty = true;
       return;
     }
-    this.entries.set(key, rowOf(stat, sha256, this.today));
+    this.entries.set(key, [statKey, sha256, this.today]);
     this.dirty = true;
   }
 
   /** Writes the cache if it changed: temp file in the same directory, fsync, rename. */
   save(): void {
     if (!this.dirty || this.file === undefined) return;
-    for (const [key, row] of this.entries) if (this.today - row[7] > KEEP_DAYS) this.entries.delete(key);
+    for (const [key, row] of this.entries) if (this.today - row[2] > KEEP_DAYS) this.entries.delete(key);
     const body: CacheFile = { format: FORMAT, root: this.root, entries: Object.fromEntries(this.entries) };
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
@@ -98,12 +94,7 @@ export class StatCache {
   }
 }
 
-function rowOf(stat: BigIntStats, sha256: string, day: number): Row {
-  return [String(stat.dev), String(stat.ino), String(stat.size), String(stat.mtimeNs), String(stat.ctimeNs), Number(stat.mode), sha256, day];
-}
-
 function isRow(row: unknown): row is Row {
-  return Array.isArray(row) && row.length === 8 &&
-    row.every((v, i) => (i === 5 || i === 7 ? typeof v === 'number' : typeof v === 'string')) &&
-    /^[0-9a-f]{64}$/.test(row[6] as string);
+  return Array.isArray(row) && row.length === 3 && typeof row[0] === 'string' && /^\d+(:\d+){5}$/.test(row[0]) &&
+    typeof row[1] === 'string' && /^[0-9a-f]{64}$/.test(row[1]) && typeof row[2] === 'number';
 }

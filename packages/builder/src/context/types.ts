@@ -1,5 +1,4 @@
 // What the context hands the executor and the copier.
-import type { BigIntStats } from 'node:fs';
 import type { HostPath } from './fs-port.js';
 
 export type EntryType = 'file' | 'dir' | 'symlink';
@@ -28,8 +27,8 @@ export interface ContextEntry {
   host: HostPath;
   /** Raw bytes of `path`, only when it is not valid UTF-8 (`path` is then a lossy rendering). */
   pathBytes?: Buffer;
-  /** The lstat the entry was built from (the digest's stat-cache key). */
-  stat: BigIntStats;
+  /** "dev:ino:size:mtimeNs:ctimeNs:mode" from the entry's lstat: the stat cache's key. */
+  statKey: string;
 }
 
 /** One match of one source. */

@@ -18,8 +18,39 @@ export interface WalkEntry {
   host: HostPath;
   /** Raw bytes of `path`, only when some component is not valid UTF-8. */
   pathBytes?: Buffer;
-  stat: BigIntStats;
+  info: EntryInfo;
   type: WalkType;
+}
+
+/**
+ * What the context keeps of an lstat. The BigIntStats object itself (with four Date objects in
+ * Node 20) is dropped at once: a 10^6-file context must not hold 10^6 of them.
+ */
+export interface EntryInfo {
+  /** Full st_mode. */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+  /** "dev:ino:size:mtimeNs:ctimeNs:mode": identity and change signature, the stat cache's key. */
+  statKey: string;
+}
+
+export function infoOf(stat: BigIntStats): EntryInfo {
+  return {
+    mode: Number(stat.mode),
+    size: Number(stat.size),
+    uid: Number(stat.uid),
+    gid: Number(stat.gid),
+    mtimeMs: Number(stat.mtimeMs),
+    statKey: `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.mode}`,
+  };
+}
+
+/** The part of a statKey that must not change while a file is read: "dev:ino:size:mtimeNs:". */
+export function identityPrefix(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:`;
 }
 
 export interface WalkOptions {
@@ -90,7 +121,7 @@ export function walkBelow(baseRel: string, baseHost: HostPath, opts: WalkOptions
       (opts.exclude?.excludedBy(child.rel, isDir) !== undefined);
     const mayHoldExceptions = isDir && (opts.ignore.hasExceptions() || (opts.exclude?.hasExceptions() ?? false));
     if (excluded && !mayHoldExceptions) continue;
-    const entry: WalkEntry = { path: child.path, rel: child.rel, host: child.host, stat, type };
+    const entry: WalkEntry = { path: child.path, rel: child.rel, host: child.host, info: infoOf(stat), type };
     if (child.pathBytes !== undefined) entry.pathBytes = child.pathBytes;
     out.push(entry);
     if (excluded) provisional.add(entry);

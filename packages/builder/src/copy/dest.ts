@@ -5,7 +5,7 @@
 import { lchownSync, lstatSync, mkdirSync, chmodSync, lutimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { cleanInRoot, resolveInRootSync, splitPath } from '@tsbuild/layerstore';
-import { BuildError } from '../errors.js';
+import { BuildError, InternalError } from '../errors.js';
 import type { Owner } from './chown.js';
 
 /** Metadata given to directories the copy has to create (BuildKit: 0755, the --chown owner). */
@@ -17,10 +17,11 @@ export interface NewDirMeta {
 
 export function lstatOrUndefined(p: string | Buffer): Stats | undefined {
   try {
-    return lstatSync(p);
+    // throwIfNoEntry: a missing target is the common case when copying, and a thrown ENOENT (an Error
+    // with a stack) costs more than the lstat itself.
+    return lstatSync(p, { throwIfNoEntry: false });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;
   }
 }
@@ -33,8 +34,11 @@ export function rootedOf(root: string, host: string): string {
 
 /** Sets owner, mode and mtime of a directory we just created or lstat'ed as a real directory. */
 export function setDirMeta(host: string | Buffer, meta: NewDirMeta): void {
+  // chmod follows symlinks: make sure this is still the directory we made (nothing may have replaced it).
+  if (!lstatSync(host).isDirectory()) {
+    throw new InternalError(`expected a directory at ${host.toString()} while setting its metadata`);
+  }
   if (meta.owner !== undefined) lchownSync(host, meta.owner.uid, meta.owner.gid);
-  // The entry was lstat'ed as a directory (never a symlink), so chmod cannot follow a link here.
   chmodSync(host, meta.mode);
   if (meta.mtime !== undefined) lutimesSync(host, meta.mtime, meta.mtime);
 }

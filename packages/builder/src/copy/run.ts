@@ -90,6 +90,8 @@ interface Item {
   pattern: string;
   /** Path in the source root with symlinks resolved ('' = the root). */
   path: string;
+  /** Path as named or matched, before symlinks were resolved: what --parents keeps. */
+  named: string;
   /** The name a file gets inside a directory destination (the unresolved base name). */
   name: string;
   host: HostPath;
@@ -115,6 +117,7 @@ function itemsOf(source: CopySource, params: CopyParams, excludes: ExclusionRule
       return {
         pattern: ms.source,
         path: ms.path,
+        named: ms.matchedPath,
         name: ms.name,
         host: root.host,
         meta: metaOfContextEntry(root),
@@ -129,7 +132,7 @@ function itemsOf(source: CopySource, params: CopyParams, excludes: ExclusionRule
       const name = it.name === '' ? '' : path.posix.basename(it.name);
       // --exclude applies to a matched file itself by the name it is copied under (as the context does).
       if (!it.stat.isDirectory() && excludes?.excludedBy(name, false) !== undefined) continue;
-      items.push({ pattern, path: it.real, name, host: it.host, meta: metaOfStats(it.stat) });
+      items.push({ pattern, path: it.real, named: it.name, name, host: it.host, meta: metaOfStats(it.stat) });
     }
   }
   return { items, warnings: [] };
@@ -143,8 +146,9 @@ function metaOfContextEntry(e: MatchedContextEntry): EntryMeta {
     gid: e.gid,
     mtime: new Date(e.mtimeMs),
     size: e.size,
-    nlink: Number(e.stat.nlink),
-    inode: `${e.stat.dev}:${e.stat.ino}`,
+    // The listing has no link count: every file is tracked by dev:ino, which is what finds hardlinks.
+    nlink: 2,
+    inode: e.statKey.split(':').slice(0, 2).join(':'),
   };
   if (e.linkTarget !== undefined) meta.linkTarget = e.linkTarget;
   return meta;
@@ -254,7 +258,7 @@ function copyItem(w: Writer, item: Item, destPath: string): void {
 
 /** --parents: dest/<path below the pivot>, intermediate directories made like their sources. */
 function copyWithParents(w: Writer, item: Item, pivot: string, destPath: string): void {
-  const rel = pivot === '' ? item.path : item.path.startsWith(pivot + '/') ? item.path.slice(pivot.length + 1) : item.path;
+  const rel = pivot === '' ? item.named : item.named.startsWith(pivot + '/') ? item.named.slice(pivot.length + 1) : item.named;
   let host = ensureDirInRoot(w.destRoot, destPath, w.dirMeta);
   const comps = rel === '' ? [] : rel.split('/');
   for (let i = 0; i < comps.length - 1; i++) {

@@ -35,7 +35,3 @@ export const KEYWORDS: readonly string[] = Object.keys(GRAMMAR).map((k) => k.toU
 
 /** Instructions whose line may open heredocs. */
 export const HEREDOC_KEYWORDS = new Set(['run', 'copy', 'add']);
-
-export function isKeyword(lower: string): boolean {
-  return Object.prototype.hasOwnProperty.call(GRAMMAR, lower);
-}

@@ -1,7 +1,7 @@
 // Source ranges for nodes and errors. Columns are 1-based; an end column points just past the last
 // character of the end line, so a continued instruction reports all its lines.
 
-import { DockerfileError, type ErrorOptions, type SourceRange } from '../errors.js';
+import type { SourceRange } from '../errors.js';
 
 export function rangeOfLines(file: string, lines: readonly string[], startLine: number, endLine: number): SourceRange {
   const last = lines[endLine - 1] ?? '';
@@ -18,8 +18,4 @@ export function rangeOfText(range: SourceRange, lines: readonly string[], needle
     }
   }
   return range;
-}
-
-export function failAt(code: string, message: string, location: SourceRange, opts: Omit<ErrorOptions, 'location'> = {}): never {
-  throw new DockerfileError(code, message, { ...opts, location });
 }

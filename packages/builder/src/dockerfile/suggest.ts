@@ -1,7 +1,7 @@
 // "Did you mean X?" for unknown instructions and stage names: the closest candidate by edit
 // distance, if it is close enough to be a plausible typo.
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   // Words longer than this are not typos of a keyword; skip the quadratic work.
   if (a.length > 64 || b.length > 64) return Math.max(a.length, b.length);

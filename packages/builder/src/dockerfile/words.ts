@@ -21,12 +21,6 @@ export function trimLeft(s: string): string {
   return i === 0 ? s : s.slice(i);
 }
 
-export function trimRight(s: string): string {
-  let i = s.length;
-  while (i > 0 && isSpace(s[i - 1]!)) i--;
-  return i === s.length ? s : s.slice(0, i);
-}
-
 export function splitWhitespace(rest: string): string[] {
   const t = rest.trim();
   return t === '' ? [] : t.split(WHITESPACE);

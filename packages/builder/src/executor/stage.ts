@@ -27,7 +27,8 @@ export async function runStage(b: BuildRun, ps: PlannedStage): Promise<StageResu
     state.config.config.OnBuild = null;
     for (const text of triggers) {
       const ins = b.parseTrigger(text, ps.from);
-      const step = b.steps.extra(`${fromStep.label.split(' ')[0]} onbuild`, text);
+      const prefix = fromStep.label.replace(/\s*\d+\/\d+$/, '');
+      const step = b.steps.extra(`${prefix ? `${prefix} ` : ''}onbuild`, text);
       await withLocation(b, ps.from, () => dispatch(b, state, ins, step));
     }
   }

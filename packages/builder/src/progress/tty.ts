@@ -28,7 +28,7 @@ export function createTtyProgress(out: Writable & { columns?: number }): Progres
   let done = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  const width = (): number => Math.max(40, out.columns ?? 100);
+  const width = (): number => Math.max(40, out.columns || 100);
   const clip = (s: string): string => (s.length > width() - 1 ? `${s.slice(0, width() - 2)}…` : s);
 
   // Erases the live block, prints permanent lines above it, and draws it again.
@@ -40,7 +40,11 @@ export function createTtyProgress(out: Writable & { columns?: number }): Progres
       live.push(`[+] Building ${formatDuration(Date.now() - buildStart)} (${done} done, ${active.size} running)`);
       for (const a of active.values()) {
         const spin = SPINNER[frame % SPINNER.length];
-        live.push(clip(` ${spin} ${formatStepTitle(a.step)}  ${formatDuration(Date.now() - a.start)}`));
+        const time = `  ${formatDuration(Date.now() - a.start)}`;
+        const title = ` ${spin} ${formatStepTitle(a.step)}`;
+        // Clip the title, never the time: the time is what shows the step is alive.
+        const room = width() - 1 - time.length;
+        live.push(`${title.length > room ? `${title.slice(0, room - 1)}…` : title}${time}`);
         if (a.action) {
           const { name, current, total } = a.action;
           live.push(clip(`   ${name} ${formatSize(current)}${total ? ` / ${formatSize(total)} ${bar(current / total)}` : ''}`));

@@ -133,7 +133,7 @@ test('the cache file is replaced atomically and a damaged one is ignored', (t) =
   const files = fs.readdirSync(state);
   t.is(files.length, 1);
   t.regex(files[0]!, /^context-[0-9a-f]{32}\.json$/);
-  fs.writeFileSync(path.join(state, files[0]!), '{"format": "tsbuild-context-stat-cache/2", "entr');
+  fs.writeFileSync(path.join(state, files[0]!), '{"format": "tsbuild-context-stat-cache/3", "entr');
   const counter = countingFs();
   t.is(digestOf(openContext(dir, { stateDir: state, fs: counter, now: LATER })), first);
   t.true(counter.opened.length > 0);
@@ -159,7 +159,7 @@ test('cache entries unused for a month are dropped on the next save', (t) => {
   digestOf(openContext(dir, { stateDir: state, now: LATER }));
   const file = path.join(state, fs.readdirSync(state)[0]!);
   const body = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Record<string, unknown[]> };
-  body.entries['ghost'] = ['1', '2', '3', '4', '5', 33188, 'f'.repeat(64), 0];
+  body.entries['ghost'] = ['1:2:3:4:5:33188', 'f'.repeat(64), 0];
   fs.writeFileSync(file, JSON.stringify(body));
   fs.writeFileSync(path.join(dir, 'a.txt'), 'changed');
   digestOf(openContext(dir, { stateDir: state, now: LATER }));

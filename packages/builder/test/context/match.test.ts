@@ -4,7 +4,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openContext, type MatchOptions } from '../../src/context/index.js';
-import { codeOf, makeSandbox, makeTree, removeTempDirs } from './helpers.js';
+import { codeOf, countingFs, makeSandbox, makeTree, removeTempDirs } from './helpers.js';
 
 test.after.always(removeTempDirs);
 
@@ -48,6 +48,7 @@ test(matches, ['star[*]name'], ['0:star*name=star*name']);
 test(matches, ['*.tmp'], ['0:keep.tmp=keep.tmp']);
 test(matches, ['build'], ['0:.=build', '0:sub=build/sub', '0:sub/y.c=build/sub/y.c']);
 test(matches, ['*.nothing'], []);
+test('a wildcard below a file matches nothing', matches, ['a.txt/*'], []);
 test(matches, ['[z-'], []);
 test('symlink source followed in-root', matches, ['link-dir/main.ts', 'src/link-to-a', 'link-abs'], ['0:main.ts=src/main.ts', '1:link-to-a=a.txt', '2:link-abs=src/main.ts']);
 test('symlink dir source brings the target contents', matches, ['link-dir/lib'], ['0:.=src/lib', '0:deep.ts=src/lib/deep.ts']);
@@ -83,6 +84,8 @@ test(fails, 'logs/out.log', 'COPY_EXCLUDED', 3);
 test(fails, 'x.tmp', 'COPY_EXCLUDED', 4);
 test(fails, 'build/sub/y.o', 'COPY_EXCLUDED', 6);
 test(fails, '../marker', 'COPY_OUTSIDE_CONTEXT');
+test('a missing directory before a wildcard', fails, 'nodir/*.txt', 'COPY_SOURCE_NOT_FOUND');
+test('an excluded directory before a wildcard', fails, 'logs/*.log', 'COPY_EXCLUDED', 3);
 test(fails, '/../../marker', 'COPY_OUTSIDE_CONTEXT');
 
 test('a symlink to an excluded file is excluded', (t) => {
@@ -98,7 +101,8 @@ test('CTX-01: symlinks out of the context never leak the bytes of a host file', 
   fs.symlinkSync('/', path.join(ctx, 'abs'));
   fs.symlinkSync('b', path.join(ctx, 'a'));
   fs.symlinkSync('a', path.join(ctx, 'b'));
-  const context = openContext(ctx);
+  const counter = countingFs();
+  const context = openContext(ctx, { fs: counter });
   t.is(codeOf(() => context.match(['link'])), 'COPY_OUTSIDE_CONTEXT');
   t.is(codeOf(() => context.match([`abs${sandbox}/marker`])), 'COPY_OUTSIDE_CONTEXT');
   t.is(codeOf(() => context.match(['dir/marker'])), 'COPY_OUTSIDE_CONTEXT');
@@ -114,6 +118,8 @@ test('CTX-01: symlinks out of the context never leak the bytes of a host file', 
   const text = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x));
   t.false(text(digests).includes(marker));
   t.false(text(all).includes(marker));
+  t.true(counter.opened.length > 0);
+  t.true(counter.opened.every((p) => p.startsWith(`${ctx}/`)), 'only context files are ever opened');
 });
 
 test('CTX-02: traversal is clamped to the context root', (t) => {

@@ -73,3 +73,24 @@ test('names inside single quotes or escaped are not looked up', (t) => {
 test('a plain word looks up nothing', (t) => {
   t.deepEqual(expandWord('x', lookup), { value: 'x', used: [], unset: [] });
 });
+
+// BuildKit's TestProcessWithMatches: which names count as matched (set) and unmatched (unset).
+const bookkeeping: Array<[string, Record<string, string>, string, string[], string[]]> = [
+  ['x ${UNUSED}', { DUMMY: 'dummy' }, 'x ', [], ['UNUSED']],
+  ['${FOO-aaa} ${BAR-bbb} ${BAZ-ccc}', { FOO: 'xxx', BAR: '' }, 'xxx  ccc', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO:-aaa} ${BAR:-bbb} ${BAZ:-ccc}', { FOO: 'xxx', BAR: '' }, 'xxx bbb ccc', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO+aaa} ${BAR+bbb} ${BAZ+ccc}', { FOO: 'xxx', BAR: '' }, 'aaa bbb ', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO:+aaa} ${BAR:+bbb} ${BAZ:+ccc}', { FOO: 'xxx', BAR: '' }, 'aaa  ', ['FOO', 'BAR'], ['BAZ']],
+  ['${FOO:-}', {}, '', [], ['FOO']],
+  ['${ABC:-.}${FOO%x}${ABC:-.}', { FOO: 'xxyy' }, '.xxyy.', ['FOO'], ['ABC']],
+  ['${FOO/$NEEDLE/$REPLACEMENT}', { FOO: 'http://a', NEEDLE: 'http://', REPLACEMENT: 'https://' }, 'https://a', ['FOO', 'NEEDLE', 'REPLACEMENT'], []],
+  ['${FOO///}', {}, '', [], ['FOO']],
+];
+for (const [word, env, value, set, unset] of bookkeeping) {
+  test(`matched/unmatched ${JSON.stringify(word)} with ${JSON.stringify(env)}`, (t) => {
+    const result = expandWord(word, (n) => (Object.hasOwn(env, n) ? env[n] : undefined));
+    t.is(result.value, value);
+    t.deepEqual(result.used.filter((n) => !result.unset.includes(n)).sort(), [...set].sort());
+    t.deepEqual([...result.unset].sort(), [...unset].sort());
+  });
+}

@@ -93,6 +93,11 @@ export class LayerRecords {
     return this.publish(diffID, 'snapshot', name, false);
   }
 
+  /** Drops the snapshot record (its dir is gone); the next snapshot() unpacks and claims again. */
+  forgetSnapshot(diffID: string): void {
+    rmSync(path.join(this.dirOf(diffID), 'snapshot'), { force: true });
+  }
+
   snapshotName(diffID: string): string | undefined {
     return this.read(diffID, 'snapshot');
   }

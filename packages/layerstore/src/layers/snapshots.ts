@@ -38,7 +38,10 @@ export class Snapshots {
     }
     const dir = path.join(this.dirs.snapshotsDir, name);
     if (!existsSync(dir)) {
-      throw new StoreError('ECORRUPT', `snapshot ${name} of ${diffID} is recorded but missing`, { details: { diffID, dir } });
+      // Removed behind our back (gc removes the record first, so this is a crash or a manual rm):
+      // forget it and let the caller unpack again.
+      this.records.forgetSnapshot(diffID);
+      return undefined;
     }
     return dir;
   }

@@ -26,6 +26,7 @@ export interface RawResponse {
   url: URL;
   /** True once the idle timer fired (the body's later error then means "idle", not "reset"). */
   idle: () => boolean;
+  signal?: AbortSignal;
 }
 
 const TLS_CODES = new Set([
@@ -105,7 +106,7 @@ export function send(req: RawRequest): Promise<RawResponse> {
       settled = true;
       // Idle time while the body streams is still bounded: the socket timeout stays armed.
       res.on('error', () => undefined);
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, idle: () => idle });
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url, idle: () => idle, signal: req.signal });
     });
     r.on('timeout', () => {
       idle = true;
@@ -154,7 +155,8 @@ export function typedBody(res: RawResponse): Readable {
   });
   res.body.on('end', () => out.push(null));
   const fail = (e: Error): void => {
-    const cause = res.idle() ? Object.assign(new Error('socket idle timeout'), { code: 'EIDLE' }) : e;
+    const cause = res.signal?.aborted === true ? Object.assign(new Error('aborted'), { code: 'ABORT_ERR' })
+      : res.idle() ? Object.assign(new Error('socket idle timeout'), { code: 'EIDLE' }) : e;
     out.destroy(networkError(cause, res.url));
   };
   res.body.on('aborted', () => fail(Object.assign(new Error('body truncated'), { code: 'ECONNRESET' })));

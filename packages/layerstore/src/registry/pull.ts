@@ -167,12 +167,18 @@ async function resolveRemote(ctx: PullContext, platform: Platform): Promise<{ ma
  */
 async function tagUnchanged(ctx: PullContext, localDigest: Digest): Promise<boolean> {
   const { client, reference, policy } = ctx;
-  const res = await withRetries(policy, () => client.request({
-    method: 'HEAD', target: `/v2/${reference.repository}/manifests/${reference.tag ?? 'latest'}`, headers: { Accept: MANIFEST_ACCEPT },
-    scopes: [repoScope(reference.repository, 'pull')], expect: [200], what: 'manifest HEAD',
-  }), undefined, ctx.opts.signal);
-  await discard(res.body);
-  return res.headers['docker-content-digest'] === localDigest;
+  try {
+    const res = await withRetries(policy, () => client.request({
+      method: 'HEAD', target: `/v2/${reference.repository}/manifests/${reference.tag ?? 'latest'}`, headers: { Accept: MANIFEST_ACCEPT },
+      scopes: [repoScope(reference.repository, 'pull')], expect: [200], what: 'manifest HEAD',
+    }), undefined, ctx.opts.signal);
+    await discard(res.body);
+    return res.headers['docker-content-digest'] === localDigest;
+  } catch (e) {
+    // A registry without HEAD support (or any failure here) just means the full GET decides, and reports.
+    if (isStoreError(e, 'EABORTED')) throw e;
+    return false;
+  }
 }
 
 /** Pulls `ref` into the store and tags it (by-digest references are not tagged, as docker does). */

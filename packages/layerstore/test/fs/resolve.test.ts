@@ -97,3 +97,13 @@ test('mkdirAllInRoot refuses a file component with ENOTDIR', async (t) => {
   const e = await t.throwsAsync(mkdirAllInRoot(root, 'f/d'));
   t.true(isStoreError(e, 'ENOTDIR'));
 });
+
+test('nothing is cached: a component swapped for a symlink is seen on the next call', (t) => {
+  const root = makeRoot(t);
+  mkdirSync(path.join(root, 'd'));
+  mkdirSync(path.join(root, 'elsewhere'));
+  t.is(resolveInRootSync(root, 'd/x'), path.join(root, 'd/x'));
+  rmSync(path.join(root, 'd'), { recursive: true });
+  symlinkSync('/elsewhere', path.join(root, 'd'));
+  t.is(resolveInRootSync(root, 'd/x'), path.join(root, 'elsewhere/x'));
+});

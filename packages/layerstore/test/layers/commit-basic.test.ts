@@ -1,6 +1,8 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from 'node:fs';
+import { once } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import { fsx } from '../../src/native.js';
 import { makeStore, makeUpper } from './helpers/store.js';
@@ -88,6 +90,18 @@ test('equal trees give the same diffID; SOURCE_DATE_EPOCH clamps mtimes', async 
   t.false(existsSync(u2));
   const long = listTar(blobFile(s.root, l1.blob.digest));
   t.true(long.every((l) => l.includes('2017-07-14')), long.join('\n'));
+});
+
+test('sockets are skipped (containerd IgnoreSockets)', async (t) => {
+  const s = makeStore(t);
+  const upper = makeUpper(s);
+  writeFileSync(path.join(upper, 'f2'), 'content');
+  const server = net.createServer().listen(path.join(upper, 's0'));
+  await once(server, 'listening');
+  writeFileSync(path.join(upper, 'f3'), 'content');
+  const layer = await s.layers.commit(upper);
+  server.close();
+  t.deepEqual(names(blobFile(s.root, layer.blob.digest)), ['f2', 'f3']);
 });
 
 test('an empty upper dir is an empty layer', async (t) => {

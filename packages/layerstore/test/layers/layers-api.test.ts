@@ -1,13 +1,15 @@
 // snapshot(), import() and compressed() on a real store.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fsx } from '../../src/native.js';
 import { isStoreError, type LayerRef } from '../../src/index.js';
 import { makeStore, makeUpper, type TestStore } from './helpers/store.js';
 import { walkDir } from './helpers/layout.js';
+import { mountReadOnly } from './helpers/overlay.js';
+import { dir, file, streamOf, tar } from './helpers/raw-tar.js';
 
 function blobPath(s: TestStore, digest: string): string {
   return path.join(s.root, 'blobs/sha256', digest.slice(7));
@@ -117,4 +119,27 @@ test('compressed(none) of a gzip-imported layer decompresses it to the diffID', 
   t.is(none.digest, layer.diffID);
   const z = await b.layers.compressed(ref, 'zstd');
   t.is(z.digest, (await a.layers.compressed(layer, 'zstd')).digest);
+});
+
+test.serial('TAR-10: a layer whose dir carries trusted.overlay.opaque does not hide the lower layer', async (t) => {
+  const s = makeStore(t);
+  const lower = makeUpper(s);
+  mkdirSync(path.join(lower, 'd'));
+  writeFileSync(path.join(lower, 'd/lowerfile'), 'from layer 1');
+  const l1 = await s.layers.commit(lower);
+  const evil = tar({ ...dir('d'), pax: { 'SCHILY.xattr.trusted.overlay.opaque': 'y' } }, file('d/upperfile', 'from layer 2'));
+  const l2 = await s.layers.import(streamOf(evil), 'application/vnd.oci.image.layer.v1.tar', {});
+  const snap2 = await s.layers.snapshot(l2);
+  const ro = mountReadOnly(t, [snap2, l1.snapshotDir], mkdtempSync(path.join(s.tmpDir, 'ro-')));
+  t.deepEqual(readdirSync(path.join(ro.merged, 'd')).sort(), ['lowerfile', 'upperfile']);
+  ro.unmount();
+});
+
+test('a snapshot dir removed behind the store is unpacked again', async (t) => {
+  const a = makeStore(t);
+  const layer = await sampleLayer(a);
+  const listing = walkDir(layer.snapshotDir);
+  rmSync(layer.snapshotDir, { recursive: true });
+  const again = await a.layers.snapshot(layer);
+  t.is(walkDir(again), listing);
 });

@@ -1,5 +1,6 @@
 // Pure pieces: WWW-Authenticate parsing, realm policy, URL redaction, document checks, platform choice.
 import test from 'ava';
+import fc from 'fast-check';
 import { parseChallenges } from '../../src/registry/challenge.js';
 import { parseDocument, parsePlatform, selectPlatform, type IndexDocument } from '../../src/registry/manifest.js';
 import type { Platform } from '../../src/types.js';
@@ -87,4 +88,26 @@ test('platform selection normalizes variants and skips entries without a platfor
   t.is(e.code, 'ENOPLATFORM');
   const p = t.throws(() => parsePlatform('linux')) as Error & { code?: string };
   t.is(p.code, 'EPLATFORM');
+});
+
+test('REG-02 fuzz: any JSON, or a manifest with fields swapped for random values, is parsed or refused with a typed error', (t) => {
+  const codes = new Set(['EMANIFEST_INVALID', 'EMANIFEST_UNSUPPORTED', 'EINVALIDDIGEST', 'ELIMIT']);
+  const base = {
+    schemaVersion: 2, mediaType: M,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'c'.repeat(64)}`, size: 2 },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'d'.repeat(64)}`, size: 3 }],
+  };
+  const check = (doc: unknown, type: string | undefined): void => {
+    try {
+      parseDocument(Buffer.from(JSON.stringify(doc) ?? 'null'), type);
+    } catch (e) {
+      if (!codes.has((e as { code?: string }).code ?? '')) throw e;
+    }
+  };
+  fc.assert(fc.property(fc.jsonValue(), fc.constantFrom(undefined, M, I, 'application/json'), (doc, type) => check(doc, type)), { numRuns: 500 });
+  fc.assert(fc.property(fc.constantFrom('schemaVersion', 'mediaType', 'config', 'layers', 'manifests'), fc.jsonValue(), (key, value) => {
+    check({ ...base, [key]: value }, M);
+    check({ ...base, layers: [{ ...base.layers[0], [key === 'layers' ? 'size' : 'digest']: value }] }, M);
+  }), { numRuns: 500 });
+  t.pass();
 });

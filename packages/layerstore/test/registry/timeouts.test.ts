@@ -43,3 +43,20 @@ test('a layer body that stalls hits the idle timeout (ENETWORK EIDLE) and nothin
   t.is(e.details?.netCode, 'EIDLE');
   t.false((await listBlobs(w.store)).includes(layer.desc.digest));
 });
+
+test('cancelling with an AbortSignal mid-download is EABORTED, not retried, and stores nothing', async (t) => {
+  const w = await seeded(t);
+  const layer = w.image.layers[0]!;
+  const ac = new AbortController();
+  w.a.fault = (req, res) => {
+    if (!req.url?.endsWith(`/blobs/${layer.desc.digest}`)) return false;
+    res.writeHead(200, { 'Content-Length': layer.gz.length });
+    res.write(layer.gz.subarray(0, 10));
+    setTimeout(() => ac.abort(), 50);
+    return true;
+  };
+  const e = await t.throwsAsync(pull(w.store, w.ref, { ...w.opts, signal: ac.signal })) as Error & { code?: string };
+  t.is(e.code, 'EABORTED');
+  t.is(w.recorder.requests.filter((r) => r.url.endsWith(`/blobs/${layer.desc.digest}`)).length, 1);
+  t.false((await listBlobs(w.store)).includes(layer.desc.digest));
+});

@@ -65,30 +65,29 @@ export class Applier {
       return drain(data);
     }
     // One in-root resolution that also creates missing parents; everything below uses its result.
-    const parent = this.ensureParent(parentRel);
-    const r = { parent, path: parent + '/' + base };
-    const existing = lstatMaybe(r.path);
+    const leaf = this.ensureParent(parentRel) + '/' + base;
+    const existing = lstatMaybe(leaf);
     if (existing !== undefined && !(existing.isDirectory() && e.type === 'directory')) {
-      rmSync(r.path, { recursive: true, force: true });
+      rmSync(leaf, { recursive: true, force: true });
     }
     const owner = this.opts.chown ?? { uid: e.uid, gid: e.gid };
     switch (e.type) {
       case 'directory':
-        if (existing === undefined || !existing.isDirectory()) mkdirSync(r.path, 0o700);
-        finishNode(r.path, e, owner, false);
+        if (existing === undefined || !existing.isDirectory()) mkdirSync(leaf, 0o700);
+        finishNode(leaf, e, owner, false);
         // A directory replacing this archive's own whiteout replaces the lower dir: hide its contents.
-        if (this.opts.mode === 'overlay' && isWhiteoutDevice(existing)) fsx.lsetxattr(r.path, OPAQUE_XATTR, Buffer.from('y'));
+        if (this.opts.mode === 'overlay' && isWhiteoutDevice(existing)) fsx.lsetxattr(leaf, OPAQUE_XATTR, Buffer.from('y'));
         this.dirTimes.push({ name: clean, mtime: e.mtime });
         break;
       case 'file':
-        await this.writeFile(r.path, e, data, owner);
+        await this.writeFile(leaf, e, data, owner);
         break;
       case 'link':
-        this.link(r.path, e);
+        this.link(leaf, e);
         break;
       case 'symlink':
-        symlinkSync(e.linkname, r.path);
-        finishNode(r.path, e, owner, true);
+        symlinkSync(e.linkname, leaf);
+        finishNode(leaf, e, owner, true);
         break;
       case 'char':
       case 'block':
@@ -97,12 +96,12 @@ export class Applier {
           throw invalidArchive(`${JSON.stringify(e.name)}: a 0/0 character device would act as an overlay whiteout`);
         }
         const kind = e.type === 'char' ? fsc.S_IFCHR : e.type === 'block' ? fsc.S_IFBLK : fsc.S_IFIFO;
-        fsx.mknod(r.path, kind | e.mode, e.devmajor, e.devminor);
-        finishNode(r.path, e, owner, true);
+        fsx.mknod(leaf, kind | e.mode, e.devmajor, e.devminor);
+        finishNode(leaf, e, owner, true);
         break;
       }
     }
-    this.created.add(r.path);
+    this.created.add(leaf);
     await drain(data);
   }
 

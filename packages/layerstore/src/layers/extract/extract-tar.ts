@@ -30,10 +30,13 @@ export interface ExtractResult {
   compression: ArchiveCompression;
 }
 
-function parseError(e: unknown): StoreError {
+const TAR_STREAM_MAX_HEADER = 4 << 20;
+
+function parseError(e: unknown, limits: ExtractLimits): StoreError {
   if (e instanceof StoreError) return e;
   const msg = (e as Error).message ?? String(e);
-  if (/exceeds max size/.test(msg)) return limitError('maxPaxBytes', NaN, DEFAULT_LIMITS.maxPaxBytes, 'tar-stream long header');
+  // tar-stream refuses long headers over 4 MiB before buffering them, before our decoder sees them.
+  if (/exceeds max size/.test(msg)) return limitError('maxPaxBytes', TAR_STREAM_MAX_HEADER + 1, limits.maxPaxBytes, 'long header');
   return new StoreError('EINVALIDARCHIVE', `malformed tar: ${msg}`, { cause: e });
 }
 
@@ -73,13 +76,17 @@ async function run(source: Readable, root: string, opts: ExtractOptions, limits:
       try {
         await applier.apply(e, entry as unknown as AsyncIterable<Buffer>);
       } catch (err) {
-        throw streamError !== undefined ? parseError(streamError) : applyError(err, e.name);
+        throw streamError !== undefined ? parseError(streamError, limits) : applyError(err, e.name);
       }
     }
-    applier.finish();
+    try {
+      applier.finish();
+    } catch (err) {
+      throw applyError(err, '(directory times)');
+    }
   } catch (e) {
     extractor.destroy();
-    throw parseError(e);
+    throw parseError(e, limits);
   }
   return { entries, compression };
 }

@@ -7,7 +7,7 @@
 //   - keep SCHILY.xattr.* values as bytes (stored latin1 so they round-trip through a JS string),
 //   - cap each record block at maxPaxBytes (ELIMIT); tar-stream itself refuses > 4 MiB before buffering,
 //   - validate and then ignore PAX global headers (containerd ignores them too).
-// The hook relies on tar-stream's private `_decodeLongHeader`; test/layers/pax.test.ts pins it.
+// The hook relies on tar-stream's private `_decodeLongHeader`; test/layers/parser.test.ts pins the behaviour.
 import { invalidArchive, limitError, type ExtractLimits } from './limits.js';
 
 export type PaxRecords = Record<string, string>;
