@@ -2,7 +2,7 @@
 // cgroup v2 when the unified hierarchy has memory and pids for us, else v1 memory/pids/cpu/devices,
 // each under "<our own cgroup>/tsbuild/<run>" so runs stay inside whatever contains tsbuild itself.
 // Only the step's payload process joins (see native/init.c), before it can fork.
-import { promises as fs, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunnerError } from './errors.js';
@@ -88,7 +88,7 @@ export async function createStepCgroup(limits: Limits = {}): Promise<StepCgroup>
   if (!names.has('memory') || !names.has('pids')) {
     throw new RunnerError('RUNNER_CGROUP', 'no usable cgroup hierarchy with the memory and pids controllers (v2 or v1)');
   }
-  if (counter === 0) await removeStale(hs);
+  if (counter === 0) await removeStale(hs).catch(() => undefined);
   const name = `run-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
   const dirs: string[] = [];
   const cg: StepCgroup = {
@@ -100,13 +100,14 @@ export async function createStepCgroup(limits: Limits = {}): Promise<StepCgroup>
       for (const d of dirs) await rmdirRetry(d);
     },
   };
+  // synchronous: cgroupfs calls are quick in-kernel work, cheaper than thread-pool round trips
   try {
     for (const h of hs) {
-      await fs.mkdir(h.dir, { recursive: true });
+      mkdirSync(h.dir, { recursive: true });
       const dir = path.join(h.dir, name);
-      await fs.mkdir(dir);
+      mkdirSync(dir);
       dirs.push(dir);
-      await applyLimits(h, dir, limits);
+      applyLimits(h, dir, limits);
     }
   } catch (e) {
     await cg.remove().catch(() => undefined);
@@ -115,28 +116,35 @@ export async function createStepCgroup(limits: Limits = {}): Promise<StepCgroup>
   return cg;
 }
 
-async function applyLimits(h: Hierarchy, dir: string, l: Limits): Promise<void> {
-  const set = (file: string, value: string | number): Promise<void> => fs.writeFile(path.join(dir, file), String(value));
+function applyLimits(h: Hierarchy, dir: string, l: Limits): void {
+  const set = (file: string, value: string | number): void => writeFileSync(path.join(dir, file), String(value));
+  const optional = (fn: () => void, otherwise: () => void = () => undefined): void => {
+    try {
+      fn();
+    } catch {
+      otherwise();
+    }
+  };
   for (const c of h.controllers) {
     if (c === 'memory' && l.memoryBytes !== undefined) {
       const bytes = Math.floor(l.memoryBytes);
       if (h.version === 2) {
-        await set('memory.max', bytes);
-        await set('memory.swap.max', 0).catch(() => undefined); // absent without swap accounting
+        set('memory.max', bytes);
+        optional(() => set('memory.swap.max', 0)); // absent without swap accounting
       } else {
-        await set('memory.limit_in_bytes', bytes);
+        set('memory.limit_in_bytes', bytes);
         // memsw = memory + swap: equal to the memory limit means no swap at all
-        await set('memory.memsw.limit_in_bytes', bytes).catch(() => set('memory.swappiness', 0));
+        optional(() => set('memory.memsw.limit_in_bytes', bytes), () => set('memory.swappiness', 0));
       }
     }
-    if (c === 'devices') await restrictDevices(dir);
-    if (c === 'pids' && l.pids !== undefined) await set('pids.max', Math.max(1, Math.floor(l.pids)));
+    if (c === 'devices') restrictDevices(dir);
+    if (c === 'pids' && l.pids !== undefined) set('pids.max', Math.max(1, Math.floor(l.pids)));
     if (c === 'cpu' && l.cpus !== undefined) {
       const quota = Math.max(1000, Math.round(l.cpus * 100000));
-      if (h.version === 2) await set('cpu.max', `${quota} 100000`);
+      if (h.version === 2) set('cpu.max', `${quota} 100000`);
       else {
-        await set('cpu.cfs_period_us', 100000);
-        await set('cpu.cfs_quota_us', quota);
+        set('cpu.cfs_period_us', 100000);
+        set('cpu.cfs_quota_us', quota);
       }
     }
   }
@@ -151,9 +159,9 @@ const ALLOWED_DEVICES = [
   'c 10:200 rwm', // tun
 ];
 
-async function restrictDevices(dir: string): Promise<void> {
-  await fs.writeFile(path.join(dir, 'devices.deny'), 'a');
-  for (const rule of ALLOWED_DEVICES) await fs.writeFile(path.join(dir, 'devices.allow'), rule);
+function restrictDevices(dir: string): void {
+  writeFileSync(path.join(dir, 'devices.deny'), 'a');
+  for (const rule of ALLOWED_DEVICES) writeFileSync(path.join(dir, 'devices.allow'), rule);
 }
 
 async function readOom(hs: Hierarchy[], dirs: string[]): Promise<boolean> {
@@ -161,7 +169,7 @@ async function readOom(hs: Hierarchy[], dirs: string[]): Promise<boolean> {
     if (!hs[i].controllers.includes('memory') || !dirs[i]) continue;
     // v2: memory.events; v1: memory.oom_control (oom_kill since Linux 4.13)
     const file = hs[i].version === 2 ? 'memory.events' : 'memory.oom_control';
-    const m = /^oom_kill (\d+)$/m.exec(await fs.readFile(path.join(dirs[i], file), 'utf8').catch(() => ''));
+    const m = /^oom_kill (\d+)$/m.exec(readOr(path.join(dirs[i], file)));
     if (m && Number(m[1]) > 0) return true;
   }
   return false;
@@ -171,8 +179,14 @@ async function killAll(dirs: string[], hs: Hierarchy[]): Promise<void> {
   for (let round = 0; round < 500; round++) {
     let alive = 0;
     for (let i = 0; i < dirs.length; i++) {
-      if (hs[i]?.version === 2 && round === 0) await fs.writeFile(path.join(dirs[i], 'cgroup.kill'), '1').catch(() => undefined);
-      const procs = (await fs.readFile(path.join(dirs[i], 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+      if (hs[i]?.version === 2 && round === 0) {
+        try {
+          writeFileSync(path.join(dirs[i], 'cgroup.kill'), '1');
+        } catch {
+          // before Linux 5.14: the pid loop below does it
+        }
+      }
+      const procs = readOr(path.join(dirs[i], 'cgroup.procs')).split('\n').filter(Boolean);
       for (const pid of procs) {
         alive++;
         try {
@@ -191,7 +205,7 @@ async function killAll(dirs: string[], hs: Hierarchy[]): Promise<void> {
 async function rmdirRetry(dir: string): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      await fs.rmdir(dir);
+      rmdirSync(dir);
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -205,13 +219,18 @@ async function rmdirRetry(dir: string): Promise<void> {
 /** Cgroups of tsbuild processes that were SIGKILLed (their pid is gone): emptied and removed. */
 async function removeStale(hs: Hierarchy[]): Promise<void> {
   for (const h of hs) {
-    const entries = await fs.readdir(h.dir).catch(() => [] as string[]);
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(h.dir);
+    } catch {
+      continue;
+    }
     for (const e of entries) {
       const m = /^run-(\d+)-/.exec(e);
       if (!m || isAlive(Number(m[1]))) continue;
       const dir = path.join(h.dir, e);
       await killAll([dir], [h]).catch(() => undefined);
-      await fs.rmdir(dir).catch(() => undefined);
+      await rmdirRetry(dir).catch(() => undefined);
     }
   }
 }
@@ -223,6 +242,10 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function readOr(file: string): string {
+  return safeRead(file);
 }
 
 function safeRead(file: string): string {

@@ -14,7 +14,7 @@ interface Pending { resolve: () => void; reject: (e: Error) => void }
 
 export async function openMountSession(): Promise<MountSession> {
   const helper = helperPath();
-  const tmp = await makeTempDir('mnt');
+  const tmp = makeTempDir('mnt');
   const child = spawn(helper, ['session'], { stdio: ['pipe', 'pipe', 'inherit'], env: {} });
   child.stdin.on('error', () => undefined);
   const pending = new Map<string, Pending>();

@@ -4,7 +4,7 @@
 // files gone) before it resolves.
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { promises as fs } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -25,18 +25,39 @@ export async function run(spec: RunSpec): Promise<RunResult> {
   validateSpec(spec);
   const helper = helperPath();
   const started = performance.now();
+  trace('start');
   if (spec.signal?.aborted) return { exitCode: null, signal: null, oomKilled: false, timedOut: false, cancelled: true, durationMs: 0 };
-  const tmp = await makeTempDir('run');
+  const tmp = makeTempDir('run');
   const mountpoint = path.join(tmp, 'root');
   let cg: StepCgroup | undefined;
   try {
-    await fs.mkdir(mountpoint, { mode: 0o700 });
-    const etc = await writeEtcFiles(tmp, spec);
+    mkdirSync(mountpoint, { mode: 0o700 });
+    const etc = writeEtcFiles(tmp, spec);
+    trace('temp dir');
     cg = await createStepCgroup(spec.limits);
+    trace('cgroup');
     return await supervise(helper, spec, encodeRecords(configRecords(spec, mountpoint, etc, cg.dirs)), cg, started);
   } finally {
     if (cg) await cg.remove();
-    await removeTempDir(tmp);
+    trace('cgroup removed');
+    removeTempDir(tmp);
+    trace('temp dir removed', true);
+  }
+}
+
+/** TSBUILD_RUNNER_TRACE=1 prints where a run's time goes (phases since the previous mark). */
+const tracing = process.env.TSBUILD_RUNNER_TRACE === '1';
+let traceLast = 0;
+const traceParts: string[] = [];
+function trace(label: string, flush = false): void {
+  if (!tracing) return;
+  const now = performance.now();
+  traceParts.push(`${label} +${(now - (traceLast || now)).toFixed(2)}`);
+  traceLast = now;
+  if (flush) {
+    process.stderr.write(`[runner] ${traceParts.join(', ')}\n`);
+    traceParts.length = 0;
+    traceLast = 0;
   }
 }
 
@@ -89,6 +110,7 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
   lines.on('line', (line) => {
     const [word, ...rest] = line.split(' ');
     const arg = rest.join(' ');
+    trace(word);
     if (word === 'init') status.initPid = Number(arg);
     else if (word === 'exit') status.exit = Number(arg);
     else if (word === 'signal') status.signal = Number(arg);
@@ -97,7 +119,7 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
     else if (word === 'ready') {
       // the root is pivoted and nothing of the step runs yet: read its /etc/passwd in-root
       resolveUser(`/proc/${status.initPid}/root`, spec.user).then(
-        (u) => cfgPipe.end(encodeRecords([['uid', String(u.uid)], ['gid', String(u.gid)], ...u.additionalGids.map((g): [string, string] => ['group', String(g)])])),
+        (u) => trace('user') ?? cfgPipe.end(encodeRecords([['uid', String(u.uid)], ['gid', String(u.gid)], ...u.additionalGids.map((g): [string, string] => ['group', String(g)])])),
         (e: unknown) => {
           userError = e;
           // nothing of the step runs yet; init removes its mount stubs and exits
@@ -108,6 +130,7 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
   });
   cfgPipe.write(config);
 
+  trace('spawned');
   const helperExit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal }));
@@ -118,6 +141,7 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
     process.off('SIGWINCH', onWinch);
   });
 
+  trace('closed');
   const oomKilled = await cg.oomKilled();
   if (spec.rootfs.type === 'overlay' && status.copyUps.length > 0) {
     // every process of the step is gone by now (init reaped them all, or the namespace died)

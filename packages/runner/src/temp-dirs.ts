@@ -1,35 +1,53 @@
 // Per-run and per-session temp dirs, named with tsbuild's pid so that what a SIGKILLed tsbuild left
 // behind (plain files and empty mountpoint dirs: the mounts lived in namespaces that died with it)
 // is swept by the next process. Never a recursive rm: if a mount ever leaked onto a mountpoint dir,
-// that would walk into a rootfs.
-import { promises as fs } from 'node:fs';
+// that would walk into a rootfs. Synchronous on purpose: these are a handful of microsecond syscalls,
+// cheaper than thread-pool round trips on the per-run path.
+import { mkdtempSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const swept = new Set<string>();
 
-export async function makeTempDir(kind: 'run' | 'mnt'): Promise<string> {
+export function makeTempDir(kind: 'run' | 'mnt'): string {
   if (!swept.has(kind)) {
     swept.add(kind);
-    await sweepStale(kind).catch(() => undefined);
+    try {
+      sweepStale(kind);
+    } catch {
+      // best effort: a leftover costs disk space, not correctness
+    }
   }
-  return fs.mkdtemp(path.join(tmpdir(), `tsbuild-${kind}-${process.pid}-`));
+  return mkdtempSync(path.join(tmpdir(), `tsbuild-${kind}-${process.pid}-`));
 }
 
 /** Removes files and then empty directories one level down, then the dir itself. */
-export async function removeTempDir(dir: string): Promise<void> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  await Promise.all(entries.map((e) => (e.isDirectory() ? fs.rmdir(path.join(dir, e.name)) : fs.unlink(path.join(dir, e.name))).catch(() => undefined)));
-  await fs.rmdir(dir).catch(() => undefined);
+export function removeTempDir(dir: string): void {
+  let entries: import('node:fs').Dirent[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) quietly(() => (e.isDirectory() ? rmdirSync : unlinkSync)(path.join(dir, e.name)));
+  quietly(() => rmdirSync(dir));
 }
 
-async function sweepStale(kind: string): Promise<void> {
+function sweepStale(kind: string): void {
   const prefix = `tsbuild-${kind}-`;
-  for (const name of await fs.readdir(tmpdir())) {
+  for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
     if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
-    await removeTempDir(path.join(tmpdir(), name));
+    removeTempDir(path.join(tmpdir(), name));
+  }
+}
+
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // already gone, or not ours to remove
   }
 }
 

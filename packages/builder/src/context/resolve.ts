@@ -6,6 +6,7 @@ import type { BigIntStats } from 'node:fs';
 import { CONTEXT_CODES, buildError, unreadable } from './codes.js';
 import type { ContextFs } from './fs-port.js';
 import type { ExclusionHit, IgnoreRules } from './ignore-rules.js';
+import { walkBelow } from './walk.js';
 
 const MAX_SYMLINK_HOPS = 255;
 
@@ -81,7 +82,8 @@ export function resolveInContext(env: ResolveEnv, rel: string, followFinal: bool
     }
     const isDir = stat.isDirectory();
     const hit = env.ignore.excludedBy(candidate, isDir);
-    if (hit !== undefined && !(isDir && env.ignore.hasExceptions())) {
+    // An excluded directory still exists as the parent of something a `!` line re-includes.
+    if (hit !== undefined && !(isDir && env.ignore.hasExceptions() && keepsSomething(env, candidate))) {
       return { rel: candidate, stat: undefined, excluded: { ...hit, path: candidate }, clamped, escapeLink };
     }
     if (stat.isSymbolicLink() && (pending.length > 0 || followFinal)) {
@@ -106,6 +108,10 @@ export function resolveInContext(env: ResolveEnv, rel: string, followFinal: bool
   // `..` and symlink hops leave the last stat stale; look again at what we ended on.
   if (stat === undefined) stat = env.fs.lstat(hostOf(env.root, resolvedRel));
   return { rel: resolvedRel, stat, clamped, escapeLink };
+}
+
+function keepsSomething(env: ResolveEnv, rel: string): boolean {
+  return walkBelow(rel, hostOf(env.root, rel), { fs: env.fs, ignore: env.ignore }).length > 0;
 }
 
 function readTarget(env: ResolveEnv, rel: string): string {

@@ -26,6 +26,8 @@ export interface BuildRunDeps {
   cacheMountsDir: string;
   /** Digest of a context path (file or tree) for bind-mount keys. */
   digestContextPath(rel: string): Promise<string>;
+  /** A context path as a bind-mount source (see MountResources.contextSource). */
+  contextSource(rel: string, copyDir: string, writable: boolean): Promise<string>;
   /** Copy-specific services (the context, ignore rules...). */
   copy: Omit<CopyDeps, keyof RunDeps | 'mounts' | 'sources'>;
   /** Parses an ONBUILD trigger's text into an instruction. */
@@ -86,7 +88,7 @@ export class BuildRun {
       digestContextPath: deps.digestContextPath,
       keyOf: (from) => this.sources.keyOf(from),
       mountResources: {
-        contextDir: deps.settings.contextDir,
+        contextSource: deps.contextSource,
         cacheMountsDir: deps.cacheMountsDir,
         rootOf: (from) => this.sources.rootOf(from),
         secrets: deps.settings.secrets,

@@ -29,6 +29,12 @@ export interface RunDeps extends FsStepEnv {
 }
 
 export async function dispatchRun(deps: RunDeps, state: StageState, run: ExpandedRun, step: StepInfo): Promise<void> {
+  if (run.security === 'insecure') {
+    // BuildKit needs `--allow security.insecure` for this; tsbuild never runs steps privileged.
+    throw new BuildError('RUN_INSECURE_DENIED', 'RUN --security=insecure is not allowed: tsbuild never runs a step privileged', {
+      location: run.location,
+    });
+  }
   const cc = state.config.config;
   const shell = shellOf(cc);
   const { argv, files } = runArgv(run.command, run.heredocs, shell);

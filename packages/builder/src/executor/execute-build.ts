@@ -100,6 +100,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
       logDir: await store.stateDir('logs'),
       cacheMountsDir: await store.stateDir('cache-mounts'),
       digestContextPath: (rel) => context.digestPath(rel),
+      contextSource: (rel, copyDir, writable) => context.bindSource(rel, copyDir, writable),
       copy: {
         context,
         lookupUser: async (rootDir, user) => {
@@ -120,10 +121,20 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     const image = await store.images.write({ config, layers: target.layers, tags: o.tags });
     const push = await pusherFor(store, o);
     for (const out of o.outputs) {
-      await writeOutput({ store, runner, stdout: o.stdout, ...(push ? { push } : {}) }, image, out, {
-        names: o.tags,
-        ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
-      });
+      // Exports can be the longest part of a build (compression): each is a step people can watch.
+      const step = run.steps.extra('output', `exporting to ${describeOutput(out)}`);
+      const t0 = Date.now();
+      o.progress.emit({ type: 'step-start', time: t0, step });
+      try {
+        await writeOutput({ store, runner, stdout: o.stdout, ...(push ? { push } : {}) }, image, out, {
+          names: o.tags,
+          ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+        });
+      } catch (e) {
+        o.progress.emit({ type: 'step-error', time: Date.now(), step, durationMs: Date.now() - t0, message: (e as Error).message });
+        throw e;
+      }
+      o.progress.emit({ type: 'step-done', time: Date.now(), step, durationMs: Date.now() - t0 });
     }
     return {
       imageId: image.configDigest,
@@ -184,4 +195,21 @@ async function pusherFor(store: Store, o: ExecuteBuildOptions): Promise<((image:
     await store.images.tag(image.manifestDigest, dest);
     await push(store, dest, dest, { ...(opts.insecure ? { insecure: true } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   };
+}
+
+function describeOutput(out: OutputSpec): string {
+  switch (out.type) {
+    case 'oci':
+      return `an OCI archive ${out.dest === '-' ? '(stdout)' : out.dest}`;
+    case 'docker':
+      return `a docker archive ${out.dest === '-' ? '(stdout)' : out.dest}`;
+    case 'tar':
+      return `a rootfs tar ${out.dest === '-' ? '(stdout)' : out.dest}`;
+    case 'local':
+      return `the directory ${out.dest}`;
+    case 'registry':
+      return `a registry${out.name ? ` (${out.name})` : ''}`;
+    case 'image':
+      return 'the store';
+  }
 }

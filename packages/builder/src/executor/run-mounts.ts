@@ -17,7 +17,12 @@ export interface SecretSource {
 }
 
 export interface MountResources {
-  contextDir: string;
+  /**
+   * A host path showing context path `rel` for a bind mount: the context itself when nothing is
+   * ignored and the mount is read-only, else a copy at `copyDir` (ignored files left out; writes to
+   * a rw mount discarded with it). Throws when `rel` does not exist in the context.
+   */
+  contextSource(rel: string, copyDir: string, writable: boolean): Promise<string>;
   cacheMountsDir: string;
   scratchDir: string;
   /** A host dir holding the whole filesystem of a stage or image named by `from`. */
@@ -57,21 +62,21 @@ export async function translateMounts(specs: readonly RunMount[], res: MountReso
           break;
         }
         case 'bind': {
-          const root = m.from === undefined ? res.contextDir : await res.rootOf(m.from);
-          const source = await resolveInRoot(root, m.source ?? '/');
+          const copy = path.join(res.scratchDir, `bind-${n++}`);
+          if (m.from === undefined) {
+            // The context as the build sees it: .dockerignore'd files are not there (fail closed).
+            const source = await res.contextSource(m.source ?? '/', copy, !m.readOnly);
+            mounts.push({ type: 'bind', source, target: target as string, readonly: m.readOnly });
+            break;
+          }
+          const source = await resolveInRoot(await res.rootOf(m.from), m.source ?? '/');
           await stat(source).catch(() => {
-            throw new BuildError('RUN_MOUNT_SOURCE', `--mount source "${m.source ?? '/'}" does not exist in ${m.from ? `"${m.from}"` : 'the build context'}`);
+            throw new BuildError('RUN_MOUNT_SOURCE', `--mount source "${m.source ?? '/'}" does not exist in "${m.from}"`);
           });
           // Another stage's files are only visible in the mount session's namespace, which the
-          // runner's namespace cannot bind from: such sources are always given as a copy.
-          if (m.readOnly && m.from === undefined) {
-            mounts.push({ type: 'bind', source, target: target as string, readonly: true });
-          } else {
-            // Writes to a rw bind mount are discarded: give the step its own copy.
-            const copy = path.join(res.scratchDir, `bind-${n++}`);
-            await cp(source, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-            mounts.push({ type: 'bind', source: copy, target: target as string, readonly: m.readOnly });
-          }
+          // runner's namespace cannot bind from: they are given as a copy (writes discarded with it).
+          await cp(source, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+          mounts.push({ type: 'bind', source: copy, target: target as string, readonly: m.readOnly });
           break;
         }
         case 'tmpfs':

@@ -80,3 +80,10 @@ test('run of an image that is not in the store exits 2 with IMAGE_NOT_FOUND', (t
   t.is(r.code, 2);
   t.regex(r.err, /\[IMAGE_NOT_FOUND\]/);
 });
+
+test('a repeatable flag does not swallow the CONTEXT that follows it', (t) => {
+  const dir = contextWith('FROM scratch\nFOO\n');
+  const r = tsbuild(['build', '-t', 'a', '-t', 'b', '--build-arg', 'X=1', '-o', 'type=oci,dest=/dev/null', dir]);
+  t.is(r.code, 2);
+  t.regex(r.err, /Dockerfile:2:1: .*\[DF_UNKNOWN_INSTRUCTION\]/);
+});

@@ -137,3 +137,14 @@ test('matched names keep the name written in the source, not the symlink target'
   t.is(m?.path, 'real');
   t.is(m?.type, 'file');
 });
+
+test('an excluded directory exists only as the parent of what a ! line re-includes', (t) => {
+  const dir = makeTree({ Dockerfile: 'FROM scratch', '.dockerignore': 'dir\nempty\n!dir/keep\n!empty/none', dir: { keep: 'k', drop: 'd' }, empty: { x: 'x' } });
+  const ctx = openContext(dir);
+  t.deepEqual(ctx.match(['dir']).entries.map((e) => e.rel), ['', 'keep']);
+  t.deepEqual(ctx.match(['dir/keep']).entries.map((e) => e.path), ['dir/keep']);
+  t.is(codeOf(() => ctx.match(['dir/drop'])), 'COPY_EXCLUDED');
+  t.is(codeOf(() => ctx.match(['empty'])), 'COPY_EXCLUDED');
+  t.is(codeOf(() => ctx.match(['empty/*'])), 'COPY_EXCLUDED');
+  t.deepEqual(ctx.match(['.']).entries.map((e) => e.path).filter((p) => p.startsWith('dir') || p.startsWith('empty')), ['dir', 'dir/keep']);
+});

@@ -123,7 +123,7 @@ export class RegistryClient {
     return {
       registryHost: this.host, registryScheme: this.scheme ?? 'https', credentials: creds,
       trustedRealmHosts: this.opts.trustedRealmHosts ?? [], secrets: this.secrets,
-      idleTimeoutMs: this.opts.idleTimeoutMs ?? 60_000, signal: this.opts.signal,
+      idleTimeoutMs: this.opts.idleTimeoutMs ?? 60_000, documentTimeoutMs: this.opts.documentTimeoutMs, signal: this.opts.signal,
       userAgent: this.opts.userAgent ?? 'tsbuild', tlsFor: (h) => this.tlsFor(h), log: (l) => this.log(l),
     };
   }

@@ -29,6 +29,7 @@ export interface TokenContext {
   trustedRealmHosts: string[];
   secrets: Secrets;
   idleTimeoutMs: number;
+  documentTimeoutMs?: number;
   signal?: AbortSignal;
   userAgent: string;
   tlsFor(host: string): Promise<TlsSettings & { verify: boolean }>;
@@ -72,7 +73,7 @@ export function checkRealm(realmText: string | undefined, ctx: Pick<TokenContext
 }
 
 async function readTokenAnswer(res: RawResponse, ctx: TokenContext, realm: URL): Promise<Token> {
-  const body = await readCapped(res.body, LIMITS.tokenBytes, 'token response');
+  const body = await readCapped(res.body, LIMITS.tokenBytes, 'token response', ctx.documentTimeoutMs);
   let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
   try {
     parsed = JSON.parse(body.toString('utf8')) as typeof parsed;

@@ -46,18 +46,18 @@ test('TAR-11: random layers never touch S and only fail with typed errors', asyn
   t.is(runs >= 300, true);
 });
 
-test('TAR-11: accepted layers give the tree the reference model predicts (add mode)', async (t) => {
+for (const mode of ['add', 'overlay'] as const) test(`TAR-11: accepted layers give the tree the reference model predicts (${mode} mode)`, async (t) => {
   const sb = makeSandbox(t);
   await fc.assert(
     fc.asyncProperty(fc.array(fc.array(entryArb(sb.S), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }), async (layers) => {
       rmSync(sb.R, { recursive: true, force: true });
       mkdirSync(sb.R);
-      const model = new Model();
+      const model = new Model(mode);
       for (const layer of layers) {
         let real: string | undefined;
         let predicted: string | undefined;
         try {
-          await extractTarInto(streamOf(tar(...layer)), sb.R);
+          await extractTarInto(streamOf(tar(...layer)), sb.R, { mode });
         } catch (e) {
           if (!isStoreError(e)) throw e;
           real = e.code;

@@ -97,3 +97,9 @@ test('TAR-10: security.capability bytes survive; user.* on a symlink is skipped 
   t.is(code, undefined);
   t.deepEqual(fsx.lgetxattr(path.join(sb.R, 'ping'), 'security.capability'), cap);
 });
+
+test('overlay mode refuses an opaque root (overlayfs ignores it on a layer root)', async (t) => {
+  const sb = makeSandbox(t);
+  t.is(await applyTar(sb.R, tar(file('.wh..wh..opq')), { mode: 'overlay' }), 'EUNSUPPORTED');
+  t.is(await applyTar(sb.R, tar(file('.wh..wh..opq'), file('a')), { mode: 'add' }), undefined);
+});

@@ -13,22 +13,22 @@ export const buildCommand: CommandSpec = {
   builder: (y) =>
     y
       .positional('context', { type: 'string', describe: 'build context directory', default: '.' })
-      .option('tag', { alias: 't', type: 'string', array: true, describe: 'name (and tag) for the image; repeatable' })
+      .option('tag', { alias: 't', type: 'string', describe: 'name (and tag) for the image; repeatable' })
       .option('file', { alias: 'f', type: 'string', describe: 'Dockerfile path (default: CONTEXT/Dockerfile; - for stdin)' })
-      .option('build-arg', { type: 'string', array: true, describe: 'KEY=VALUE build-time variable; repeatable' })
+      .option('build-arg', { type: 'string', describe: 'KEY=VALUE build-time variable; repeatable' })
       .option('target', { type: 'string', describe: 'stage to build' })
       .option('no-cache', { type: 'boolean', describe: 'do not use the build cache' })
       .option('pull', { type: 'boolean', describe: 'resolve base images again (pull when a registry is named)' })
-      .option('output', { alias: 'o', type: 'string', array: true, describe: 'type=oci|docker|tar|local|registry,dest=PATH' })
+      .option('output', { alias: 'o', type: 'string', describe: 'type=oci|docker|tar|local|registry,dest=PATH' })
       .option('push', { type: 'boolean', describe: 'push the image to its registry (-o type=registry)' })
       .option('progress', { type: 'string', choices: PROGRESS, default: 'auto', describe: 'progress output' })
-      .option('label', { type: 'string', array: true, describe: 'KEY=VALUE image label; repeatable' })
+      .option('label', { type: 'string', describe: 'KEY=VALUE image label; repeatable' })
       .option('iidfile', { type: 'string', describe: 'write the image id to this file' })
       .option('metadata-file', { type: 'string', describe: 'write build result metadata (JSON) to this file' })
       .option('platform', { type: 'string', describe: 'target platform (only linux/amd64 runs here)' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only the image id' })
       .option('network', { type: 'string', choices: ['default', 'host', 'none'], describe: 'network for RUN steps (default: host)' })
-      .option('secret', { type: 'string', array: true, describe: 'id=NAME,src=PATH|env=VAR secret for RUN --mount=type=secret' })
+      .option('secret', { type: 'string', describe: 'id=NAME,src=PATH|env=VAR secret for RUN --mount=type=secret' })
       .example('$0 -t app .', 'build ./Dockerfile and tag it app')
       .example('$0 -t app -o type=oci,dest=app.tar .', 'also export an OCI archive'),
   async run(args, ctx) {

@@ -37,7 +37,7 @@ export const checkCommand: CommandSpec = {
     y
       .positional('context', { type: 'string', default: '.' })
       .option('file', { alias: 'f', type: 'string', describe: 'Dockerfile (default: CONTEXT/Dockerfile)' })
-      .option('build-arg', { type: 'string', array: true })
+      .option('build-arg', { type: 'string' })
       .option('target', { type: 'string' })
       .option('format', { type: 'string', choices: ['text', 'json'], default: 'text' }),
   async run(args, ctx) {

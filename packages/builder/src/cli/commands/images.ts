@@ -78,7 +78,7 @@ const tag: CommandSpec = {
 const rmi: CommandSpec = {
   command: 'rmi <image..>',
   describe: 'remove image names (and the image when no name is left)',
-  builder: (y) => y.positional('image', { type: 'string', array: true }).option('force', { alias: 'f', type: 'boolean' }),
+  builder: (y) => y.positional('image', { type: 'string' }).option('force', { alias: 'f', type: 'boolean' }),
   async run(args, ctx) {
     const { removeImage } = await import('@tsbuild/layerstore');
     await withStore(args.root, async (store) => {

@@ -28,7 +28,7 @@ function progressPrinter(ctx: CommandContext, quiet: boolean): (p: TransferProgr
 
 const common = (y: import('yargs').Argv): import('yargs').Argv =>
   y
-    .option('insecure-registry', { type: 'string', array: true, describe: 'host[:port] to reach over plain HTTP or unverified TLS' })
+    .option('insecure-registry', { type: 'string', describe: 'host[:port] to reach over plain HTTP or unverified TLS' })
     .option('tls-verify', { type: 'boolean', default: true, describe: 'verify the registry TLS certificate' })
     .option('cert-dir', { type: 'string', describe: 'docker-style certs.d folder (default /etc/docker/certs.d)' })
     .option('quiet', { alias: 'q', type: 'boolean' });

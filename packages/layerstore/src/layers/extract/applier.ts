@@ -167,7 +167,14 @@ export class Applier {
 
   private applyOpaque(dirRel: string): void {
     if (this.opts.mode === 'overlay') {
-      fsx.lsetxattr(this.ensureParent(dirRel), OPAQUE_XATTR, Buffer.from('y'));
+      const dir = this.ensureParent(dirRel);
+      if (dir === this.root) {
+        // overlayfs ignores the opaque xattr on a layer's root dir: the lower layers would stay visible.
+        throw new StoreError('EUNSUPPORTED', 'an opaque whiteout of the root dir cannot be represented as an overlay snapshot', {
+          details: { reason: 'root-opaque' },
+        });
+      }
+      fsx.lsetxattr(dir, OPAQUE_XATTR, Buffer.from('y'));
       return;
     }
     const dir = resolveInRootSync(this.root, dirRel);

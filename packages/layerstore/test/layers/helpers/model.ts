@@ -1,11 +1,18 @@
-// A pure in-memory model of the extractor's 'add' mode (containerd applyNaive semantics), for the
-// TAR-11 property test: after every layer the real tree must list exactly like the model's.
+// A pure in-memory model of the extractor (containerd applyNaive semantics in 'add' mode; overlay
+// whiteout devices and opaque dirs in 'overlay' mode), for the TAR-11 property test: after every layer
+// the real tree must list exactly like the model's.
 // Nodes are objects so hardlinks share identity; paths are '/'-rooted strings ('/' is the root).
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { fsx } from '../../../src/native.js';
 import type { RawEntry } from './raw-tar.js';
 
-type Node = { kind: 'dir' } | { kind: 'file'; data: string } | { kind: 'symlink'; target: string } | { kind: 'fifo' };
+type Node =
+  | { kind: 'dir'; opaque?: boolean }
+  | { kind: 'file'; data: string }
+  | { kind: 'symlink'; target: string }
+  | { kind: 'fifo' }
+  | { kind: 'whiteout' };
 
 export class ModelError extends Error {}
 
@@ -23,6 +30,8 @@ function clean(p: string): string {
 
 export class Model {
   readonly tree = new Map<string, Node>([['/', { kind: 'dir' }]]);
+
+  constructor(private readonly mode: 'add' | 'overlay' = 'add') {}
 
   private walk(p: string, create: boolean): string {
     const todo = split(p).reverse();
@@ -88,17 +97,23 @@ export class Model {
     const parentRel = slash < 0 ? '' : c.slice(0, slash);
     const base = c.slice(slash + 1);
     if (base.startsWith('.wh.')) {
+      const overlay = this.mode === 'overlay';
       if (base === '.wh..wh..opq') {
-        const dir = this.walk(parentRel, false);
-        if (this.tree.get(dir)?.kind === 'dir') this.removeUncreated(dir, created);
+        const dir = this.walk(parentRel, overlay);
+        if (overlay && dir === '/') throw new ModelError('EUNSUPPORTED');
+        const node = this.tree.get(dir);
+        if (overlay && node?.kind === 'dir') node.opaque = true;
+        else if (node?.kind === 'dir') this.removeUncreated(dir, created);
         return;
       }
       const target = base.slice(4);
       if (target === '' || target === '.' || target === '..') throw new ModelError('EINVALIDARCHIVE');
       if (target.startsWith('.wh.')) return;
-      const parent = this.walk(parentRel, false);
+      const parent = parentRel === '' ? '/' : this.walk(parentRel, overlay);
       const p = join(parent, target);
-      if (!created.has(p)) this.remove(p);
+      if (created.has(p)) return;
+      this.remove(p);
+      if (overlay) this.tree.set(p, { kind: 'whiteout' });
       return;
     }
     const parent = parentRel === '' ? '/' : this.walk(parentRel, true);
@@ -107,7 +122,8 @@ export class Model {
     if (existing !== undefined && !(existing.kind === 'dir' && type === '5')) this.remove(p);
     switch (type) {
       case '5':
-        if (existing?.kind !== 'dir') this.tree.set(p, { kind: 'dir' });
+        // overlay: a dir replacing this layer's whiteout replaces the lower dir, so it is opaque
+        if (existing?.kind !== 'dir') this.tree.set(p, { kind: 'dir', opaque: this.mode === 'overlay' && existing?.kind === 'whiteout' });
         break;
       case '0':
         this.tree.set(p, { kind: 'file', data: String(e.data ?? '') });
@@ -142,7 +158,7 @@ export class Model {
     for (const k of keys) if (!first.has(this.tree.get(k) as Node)) first.set(this.tree.get(k) as Node, k);
     return keys.map((k) => {
       const n = this.tree.get(k) as Node;
-      const content = n.kind === 'file' ? n.data : n.kind === 'symlink' ? n.target : '';
+      const content = n.kind === 'file' ? n.data : n.kind === 'symlink' ? n.target : n.kind === 'dir' && n.opaque === true ? 'opaque' : '';
       const link = n.kind !== 'dir' && first.get(n) !== k ? ` =${first.get(n)}` : '';
       return `${k} ${n.kind} ${content}${link}`;
     });
@@ -158,10 +174,12 @@ export function listDir(root: string): string[] {
       const k = rel + '/' + name;
       const st = lstatSync(p);
       if (st.isDirectory()) {
-        out.push({ k, kind: 'dir', content: '', ino: st.ino });
+        const opaque = fsx.lgetxattr(p, 'trusted.overlay.opaque')?.toString() === 'y';
+        out.push({ k, kind: 'dir', content: opaque ? 'opaque' : '', ino: st.ino });
         walk(p, k);
       } else if (st.isSymbolicLink()) out.push({ k, kind: 'symlink', content: readlinkSync(p), ino: st.ino });
       else if (st.isFIFO()) out.push({ k, kind: 'fifo', content: '', ino: st.ino });
+      else if (st.isCharacterDevice() && st.rdev === 0) out.push({ k, kind: 'whiteout', content: '', ino: st.ino });
       else out.push({ k, kind: 'file', content: readFileSync(p, 'utf8'), ino: st.ino });
     }
   };
