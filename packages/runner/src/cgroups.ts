@@ -169,7 +169,7 @@ async function readOom(hs: Hierarchy[], dirs: string[]): Promise<boolean> {
     if (!hs[i].controllers.includes('memory') || !dirs[i]) continue;
     // v2: memory.events; v1: memory.oom_control (oom_kill since Linux 4.13)
     const file = hs[i].version === 2 ? 'memory.events' : 'memory.oom_control';
-    const m = /^oom_kill (\d+)$/m.exec(readOr(path.join(dirs[i], file)));
+    const m = /^oom_kill (\d+)$/m.exec(safeRead(path.join(dirs[i], file)));
     if (m && Number(m[1]) > 0) return true;
   }
   return false;
@@ -186,7 +186,7 @@ async function killAll(dirs: string[], hs: Hierarchy[]): Promise<void> {
           // before Linux 5.14: the pid loop below does it
         }
       }
-      const procs = readOr(path.join(dirs[i], 'cgroup.procs')).split('\n').filter(Boolean);
+      const procs = safeRead(path.join(dirs[i], 'cgroup.procs')).split('\n').filter(Boolean);
       for (const pid of procs) {
         alive++;
         try {
@@ -242,10 +242,6 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function readOr(file: string): string {
-  return safeRead(file);
 }
 
 function safeRead(file: string): string {

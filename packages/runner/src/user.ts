@@ -7,9 +7,7 @@ import type { ResolvedUser } from './types.js';
 export const USER_DB_CAP = 4 * 1024 * 1024;
 
 export async function resolveUser(rootDir: string, user: string): Promise<ResolvedUser> {
-  const [passwd, group] = await Promise.all([
-    readFileInRoot(rootDir, '/etc/passwd', USER_DB_CAP),
-    readFileInRoot(rootDir, '/etc/group', USER_DB_CAP),
-  ]);
+  const passwd = readFileInRoot(rootDir, '/etc/passwd', USER_DB_CAP);
+  const group = readFileInRoot(rootDir, '/etc/group', USER_DB_CAP);
   return lookupUser(user, passwd, group);
 }

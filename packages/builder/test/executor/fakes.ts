@@ -146,7 +146,10 @@ export interface FakeRunner extends RunnerApi {
   delayMs: number;
 }
 
-/** RUN writes /ran-<hash> holding its argv, env, user and cwd; "exit N" in the command fails with N. */
+/**
+ * RUN writes /ran-<hash> holding its argv, env, user and cwd. In the command, "exit N" fails with N,
+ * "oom" is killed for memory, "killme" dies of SIGKILL, "fast" ignores `delayMs`.
+ */
 export function fakeRunner(): FakeRunner {
   const runs: RunSpec[] = [];
   let alive = 0;
@@ -172,7 +175,10 @@ export function fakeRunner(): FakeRunner {
       await writeFile(path.join(spec.rootfs.upperDir, `ran-${sha(text).slice(7, 19)}`), text);
       const out = spec.stdout instanceof Writable ? spec.stdout : undefined;
       out?.write(`ran ${spec.argv.join(' ')}\n`);
-      const m = /exit (\d+)/.exec(spec.argv.join(' '));
+      const cmd = spec.argv.join(' ');
+      if (cmd.includes('oom')) return { exitCode: 137, signal: 'SIGKILL', oomKilled: true, timedOut: false, cancelled: false, durationMs: 1 };
+      if (cmd.includes('killme')) return { exitCode: null, signal: 'SIGKILL', oomKilled: false, timedOut: false, cancelled: false, durationMs: 1 };
+      const m = /exit (\d+)/.exec(cmd);
       const code = m ? Number(m[1]) : 0;
       return { exitCode: code, signal: null, oomKilled: false, timedOut: false, cancelled: false, durationMs: 1 };
     },

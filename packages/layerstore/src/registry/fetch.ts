@@ -1,5 +1,6 @@
 // GETs of manifests and blobs, verified. Identity is always the sha256 of the bytes we received; the
 // Docker-Content-Digest header is only compared against it (a lying header fails the pull), never used.
+import { printable } from './redact.js';
 import type { Readable } from 'node:stream';
 import { StoreError, isStoreError } from '../errors.js';
 import type { Descriptor, Digest } from '../types.js';
@@ -35,7 +36,7 @@ function checkDigestHeader(res: RawResponse, actual: Digest, what: string): void
   const header = res.headers['docker-content-digest'];
   if (typeof header === 'string' && header.startsWith('sha256:') && header !== actual) {
     throw new StoreError('EDIGEST', `${what}: the registry's Docker-Content-Digest does not match the content`, {
-      details: { what, reason: 'header-mismatch', header: header.slice(0, 80), actual },
+      details: { what, reason: 'header-mismatch', header: printable(header, 80), actual },
     });
   }
 }
@@ -61,7 +62,7 @@ export async function fetchDocument(client: RegistryClient, repository: string, 
     checkDigestHeader(res, digest, what);
     const doc = parseDocument(raw, res.headers['content-type']);
     if (expected && expected.mediaType !== doc.mediaType) {
-      throw new StoreError('EMANIFEST_INVALID', `${what}: the descriptor says ${expected.mediaType}, the document is ${doc.mediaType}`, {
+      throw new StoreError('EMANIFEST_INVALID', `${what}: the descriptor says ${printable(expected.mediaType)}, the document is ${doc.mediaType}`, {
         details: { reason: 'descriptor-type-mismatch', digest: expected.digest },
       });
     }

@@ -1,6 +1,7 @@
 // Manifest and index documents from a registry, checked before anything is built on them:
 // schema1 refused; a document that has both `layers` and `manifests` (or `config` and `manifests`)
 // refused (CVE-2021-41190); the body's mediaType must agree with Content-Type; descriptors validated.
+import { printable } from './redact.js';
 import { StoreError } from '../errors.js';
 import type { Descriptor, Platform } from '../types.js';
 import {
@@ -58,7 +59,7 @@ export function parseDocument(raw: Buffer, contentType: string | undefined): Doc
     throw invalid('ambiguous', 'the document has both "manifests" and "layers"/"config": it could be read as an index or an image (CVE-2021-41190)');
   }
   if (bodyType !== undefined && !GENERIC_TYPES.has(header) && header !== bodyType) {
-    throw invalid('content-type-mismatch', `the registry sent Content-Type ${header} for a document whose mediaType is ${bodyType}`);
+    throw invalid('content-type-mismatch', `the registry sent Content-Type ${printable(header)} for a document whose mediaType is ${printable(bodyType)}`);
   }
   const type = bodyType ?? (GENERIC_TYPES.has(header) ? (hasManifests ? OCI_INDEX : OCI_MANIFEST) : header);
 
@@ -75,7 +76,7 @@ export function parseDocument(raw: Buffer, contentType: string | undefined): Doc
     const layers = doc.layers.map((d, i) => checkDescriptor(d, `layer ${i}`));
     return { kind: 'manifest', mediaType: type, config, layers };
   }
-  throw unsupported('media-type', `unsupported manifest media type ${type.slice(0, 100)}`, type.slice(0, 100));
+  throw unsupported('media-type', `unsupported manifest media type ${printable(type)}`, printable(type));
 }
 
 /** "linux/arm64/v8" → {os, architecture, variant}. */
@@ -110,9 +111,9 @@ export function selectPlatform(index: IndexDocument, want: Platform): Descriptor
     // An entry without a variant serves every variant when nothing more precise exists (docker does this for arm).
     ?? images.find((d) => d.platform!.os === want.os && d.platform!.architecture === want.architecture && want.variant === undefined);
   if (!match) {
-    const available = images.map((d) => platformString(d.platform!)).join(', ');
+    const available = images.slice(0, 20).map((d) => printable(platformString(d.platform!), 60)).join(', ');
     throw new StoreError('ENOPLATFORM', `no image for ${platformString(want)} in the index (available: ${available || 'none'})`, {
-      details: { platform: platformString(want), available: images.map((d) => platformString(d.platform!)) },
+      details: { platform: platformString(want), available: images.slice(0, 20).map((d) => printable(platformString(d.platform!), 60)) },
     });
   }
   return match;

@@ -1,6 +1,7 @@
 // pull: resolve a reference to an image manifest for one platform, fetch what the store lacks (layers
 // several at once, each streamed and verified into the store), then record the image with its tag.
 // Order matters for crash safety: blobs first, the manifest blob next, the tag last.
+import { printable } from './redact.js';
 import { StoreError, isStoreError } from '../errors.js';
 import type { Descriptor, Digest, ImageRecord, Platform, Store } from '../types.js';
 import { recordBlobSources } from './blob-sources.js';
@@ -50,14 +51,14 @@ async function resolveLocal(store: PullStore, digest: Digest, platform: Platform
 
 function checkImageManifest(m: ManifestDocument): void {
   if (!(CONFIG_TYPES as readonly string[]).includes(m.config.mediaType)) {
-    throw new StoreError('EMANIFEST_UNSUPPORTED', `the manifest's config is ${m.config.mediaType}, not an image config (an artifact?)`, {
-      details: { reason: 'not-an-image', mediaType: m.config.mediaType },
+    throw new StoreError('EMANIFEST_UNSUPPORTED', `the manifest's config is ${printable(m.config.mediaType)}, not an image config (an artifact?)`, {
+      details: { reason: 'not-an-image', mediaType: printable(m.config.mediaType) },
     });
   }
   for (const l of m.layers) {
     if (!(LAYER_TYPES as readonly string[]).includes(l.mediaType)) {
-      throw new StoreError('EMANIFEST_UNSUPPORTED', `unsupported layer media type ${l.mediaType.slice(0, 100)}`, {
-        details: { reason: 'layer-media-type', mediaType: l.mediaType.slice(0, 100), digest: l.digest },
+      throw new StoreError('EMANIFEST_UNSUPPORTED', `unsupported layer media type ${printable(l.mediaType)}`, {
+        details: { reason: 'layer-media-type', mediaType: printable(l.mediaType), digest: l.digest },
       });
     }
   }

@@ -1,4 +1,5 @@
-// Secrets (passwords, tokens, upload-state signatures) must never reach a log line or an error message.
+// Secrets (passwords, tokens, upload-state signatures) must never reach a log line or an error message,
+// and text a registry chose must not carry terminal escapes into them either.
 
 const SECRET_QUERY = /(token|state|sig|signature|key|auth|credential|password|secret|code)/i;
 
@@ -32,4 +33,10 @@ export class Secrets {
     for (const v of this.values) out = out.split(v).join('REDACTED');
     return out.replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 REDACTED');
   }
+}
+
+/** A registry-supplied string made safe to print: control characters replaced, length capped. */
+export function printable(text: string, max = 100): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

@@ -3,7 +3,7 @@
 import { StoreError } from '../errors.js';
 import { discard, type RawResponse } from './http.js';
 import { LIMITS } from './media-types.js';
-import { redactUrl, type Secrets } from './redact.js';
+import { printable, redactUrl, type Secrets } from './redact.js';
 import { readCapped } from './verify.js';
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -36,8 +36,8 @@ async function readRegistryError(res: RawResponse): Promise<{ code?: string; mes
     const parsed = JSON.parse(body.toString('utf8')) as { errors?: { code?: unknown; message?: unknown }[] };
     const first = Array.isArray(parsed.errors) ? parsed.errors[0] : undefined;
     return {
-      code: typeof first?.code === 'string' ? first.code.slice(0, 64) : undefined,
-      message: typeof first?.message === 'string' ? first.message.slice(0, 300) : undefined,
+      code: typeof first?.code === 'string' ? printable(first.code, 64) : undefined,
+      message: typeof first?.message === 'string' ? printable(first.message, 300) : undefined,
     };
   } catch {
     return {};

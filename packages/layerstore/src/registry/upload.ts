@@ -2,6 +2,7 @@
 // registry turned into a session), then either one PUT ?digest= with the whole body (monolithic) or
 // PATCHes with Content-Range followed by an empty PUT ?digest= (chunked). A failed PATCH (5xx, reset,
 // 416) asks the session where it stands (GET → 204 Range: 0-N) and resumes from there.
+import { printable } from './redact.js';
 import { Transform, type Readable } from 'node:stream';
 import { StoreError, isStoreError } from '../errors.js';
 import type { Descriptor, Digest } from '../types.js';
@@ -40,8 +41,8 @@ function withDigest(location: URL, digest: Digest): URL {
 export function checkReturnedDigest(res: RawResponse, digest: Digest, what: string): void {
   const header = res.headers['docker-content-digest'];
   if (typeof header === 'string' && header !== digest) {
-    throw new StoreError('EDIGEST', `${what}: the registry reports digest ${header.slice(0, 80)}, we sent ${digest}`, {
-      details: { reason: 'returned-digest', expected: digest, returned: header.slice(0, 80) },
+    throw new StoreError('EDIGEST', `${what}: the registry reports digest ${printable(header, 80)}, we sent ${digest}`, {
+      details: { reason: 'returned-digest', expected: digest, returned: printable(header, 80) },
     });
   }
 }

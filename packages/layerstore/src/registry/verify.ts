@@ -1,5 +1,6 @@
 // Verification of what a registry sends: digests are checked before use, sizes before digests, and a
 // stream fails *before* it ends when its bytes do not match, so the store never commits them.
+import { printable } from './redact.js';
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback, type Readable } from 'node:stream';
 import { StoreError } from '../errors.js';
@@ -11,7 +12,7 @@ const SHA256 = /^sha256:[a-f0-9]{64}$/;
 export function checkDigest(d: unknown, what: string): Digest {
   if (typeof d !== 'string' || !SHA256.test(d)) {
     throw new StoreError('EINVALIDDIGEST', `${what} has an invalid or unsupported digest`, {
-      details: { digest: typeof d === 'string' ? d.slice(0, 80) : d, what },
+      details: { digest: typeof d === 'string' ? printable(d, 80) : typeof d, what },
     });
   }
   return d;

@@ -74,10 +74,15 @@ for (const variant of ['http', 'tls', 'tls+htpasswd'] as const) {
     const source = await testStore(t);
     await builtImage(source, 'localhost/app:1');
     const events: TransferProgress[] = [];
+    const lines: string[] = [];
     const pushed = await push(source, 'localhost/app:1', `${reg.host}/tsbuild/app:1`, {
-      ...opts, chunkThreshold: 100_000, chunkSize: 64 * 1024, onProgress: (p) => events.push(p),
+      ...opts, chunkThreshold: 100_000, chunkSize: 64 * 1024, onProgress: (p) => events.push(p), log: (l) => lines.push(l),
     });
     t.true(events.filter((e) => e.phase === 'done').length >= 3);
+    // The big layer went up in several PATCHes, the small blobs in one PUT each.
+    t.true(lines.filter((l) => l.startsWith('PATCH ') && l.endsWith('→ 202')).length >= 3);
+    t.true(lines.some((l) => l.startsWith('PUT ') && l.includes('/blobs/uploads/') && l.endsWith('→ 201')));
+    if (variant === 'tls+htpasswd') t.false(lines.join('\n').includes(USER.password));
 
     const inspected = await skopeoInspect(`${reg.host}/tsbuild/app:1`, variant === 'tls+htpasswd' ? USER : undefined);
     t.is(inspected.Digest, pushed.digest);
