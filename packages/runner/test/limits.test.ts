@@ -2,9 +2,9 @@
 import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, type RunSpec } from '../src/index.js';
+import { tempBase } from '../src/temp-dirs.js';
 import { baseSpec, removeTree, sh, tempDir, unpackBusybox } from './helpers/fixture.js';
 import { cgroupParent, findProcesses, ownRunCgroups, pidsParent, waitFor } from './helpers/procs.js';
 
@@ -95,7 +95,7 @@ await run({ rootfs: ${JSON.stringify(rootfs)}, argv: ['sleep', '87654'], env: ['
   t.true(await waitFor(() => findProcesses(['sleep', '87654']).length === 0, 5000), 'the step died with its parent');
   // what the dead process left (its temp dir, its empty step cgroups) goes with the next tsbuild's first run
   const leftovers = (): string[] => [
-    ...readdirSync(tmpdir()).filter((e) => e.startsWith(`tsbuild-run-${child.pid}-`)),
+    ...readdirSync(tempBase()).filter((e) => e.startsWith(`tsbuild-run-${child.pid}-`)),
     ...['memory', 'pids', 'cpu', 'devices'].flatMap((c) => {
       const parent = cgroupParent(c);
       return parent ? readdirSync(parent).filter((e) => e.startsWith(`run-${child.pid}-`)) : [];

@@ -131,14 +131,14 @@ export async function push(store: PushStore, name: string, dest?: string, opts: 
 
   const prepared = await prepare(store, image);
   const digest = sha256Of(prepared.raw);
+  if (reference.digest !== undefined && reference.digest !== digest) {
+    throw new StoreError('EDIGEST', `the destination names digest ${reference.digest} but the manifest is ${digest}`, { details: { expected: reference.digest, actual: digest } });
+  }
   const unique = [...new Map(prepared.blobs.map((b) => [b.desc.digest, b])).values()];
   for (const b of unique) ctx.progress({ digest: b.desc.digest, kind: b.kind, phase: 'waiting', current: 0, total: b.desc.size });
   await mapLimit(unique, Math.max(1, opts.concurrency ?? 3), (b) => pushBlob(ctx, b.desc, b.kind));
 
   const tagOrDigest = reference.digest ?? reference.tag ?? 'latest';
-  if (reference.digest !== undefined && reference.digest !== digest) {
-    throw new StoreError('EDIGEST', `the destination names digest ${reference.digest} but the manifest is ${digest}`, { details: { expected: reference.digest, actual: digest } });
-  }
   const res = await withRetries(ctx.policy, () => client.request({
     method: 'PUT', target: `/v2/${reference.repository}/manifests/${tagOrDigest}`, body: prepared.raw,
     headers: { 'Content-Type': prepared.mediaType, 'Content-Length': String(prepared.raw.length) },

@@ -195,3 +195,16 @@ test('REG-03 a config whose diff_ids do not pair with the layers is EMANIFEST_IN
   manifestFault(w, JSON.stringify(doc), w.image.manifestDesc.mediaType);
   await expectFailure(t, w, 'EMANIFEST_INVALID');
 });
+
+test('registry-chosen text in errors carries no control characters (terminal escapes)', async (t) => {
+  const w = await seeded(t);
+  w.a.fault = (req, res) => {
+    if (!req.url?.endsWith('/manifests/v1')) return false;
+    res.writeHead(404, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: '\u001b[2J\u001b]0;pwned\u0007 gone\r\nfake: line' }] }));
+    return true;
+  };
+  const e = await t.throwsAsync(pull(w.store, w.ref, w.opts)) as Error & { code?: string };
+  t.is(e.code, 'ENOTFOUND');
+  t.false(/[\u0000-\u001f\u007f]/.test(e.message));
+});
