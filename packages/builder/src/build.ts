@@ -9,7 +9,7 @@ import type { ImageRecord } from '@tsbuild/layerstore';
 import { TsbuildError, UsageError } from './errors.js';
 import { executeBuild } from './executor/index.js';
 import type { OutputSpec } from './executor/export.js';
-import type { SecretSource } from './executor/run-mounts.js';
+import type { SecretSource } from './mounts/index.js';
 import type { Platform } from './plan/types.js';
 import { createProgress, type ProgressMode } from './progress/index.js';
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ImageRecord } from '@tsbuild/layerstore';
 import { BuildError, DockerfileError } from '../errors.js';
 import type { FromInstruction, Instruction } from '../instructions/types.js';
+import type { ExclusionRules } from '../copy/index.js';
 import type { BuildPlan, PlannedStage } from '../plan/types.js';
 import type { CopyDeps } from './dispatch-copy.js';
 import type { MetaOptions } from './dispatch-meta.js';
@@ -26,8 +27,8 @@ export interface BuildRunDeps {
   cacheMountsDir: string;
   /** Digest of a context path (file or tree) for bind-mount keys. */
   digestContextPath(rel: string): Promise<string>;
-  /** A context path as a bind-mount source (see MountResources.contextSource). */
-  contextSource(rel: string, copyDir: string, writable: boolean): Promise<string>;
+  /** The context's .dockerignore rules: RUN --mount binds of the context do not see ignored files. */
+  contextIgnore?: ExclusionRules;
   /** Copy-specific services (the context, ignore rules...). */
   copy: Omit<CopyDeps, keyof RunDeps | 'mounts' | 'sources'>;
   /** Parses an ONBUILD trigger's text into an instruction. */
@@ -80,28 +81,20 @@ export class BuildRun {
     this.defaultCreated = this.epochIso;
     this.metaOptions = { buildArgs: deps.plan.buildArgs, metaArgs: deps.plan.metaArgs };
     const fsEnv = { services: this.services, settings: this.settings, counters: this.counters };
-    const locks = new Map<string, Promise<void>>();
     this.runDeps = {
       ...fsEnv,
       logDir: deps.logDir,
+      mounts: this.mounts,
       proxyEnv: deps.plan.proxyEnv,
       digestContextPath: deps.digestContextPath,
       keyOf: (from) => this.sources.keyOf(from),
-      mountResources: {
-        contextSource: deps.contextSource,
-        cacheMountsDir: deps.cacheMountsDir,
-        rootOf: (from) => this.sources.rootOf(from),
+      mountEnv: {
+        contextDir: deps.settings.contextDir,
+        ...(deps.contextIgnore ? { contextIgnore: deps.contextIgnore } : {}),
+        rootOf: (from) => this.sources.hostRootOf(from),
+        cacheDir: deps.cacheMountsDir,
         secrets: deps.settings.secrets,
         env: deps.settings.env,
-        lockCache: async (id) => {
-          // A chain of promises per id: each holder waits for the previous one to release.
-          const prev = locks.get(id) ?? Promise.resolve();
-          let release!: () => void;
-          const mine = new Promise<void>((r) => (release = r));
-          locks.set(id, prev.then(() => mine));
-          await prev;
-          return release;
-        },
       },
     };
     this.workdirDeps = { ...fsEnv, mounts: this.mounts };

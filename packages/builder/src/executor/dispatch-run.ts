@@ -5,22 +5,24 @@ import path from 'node:path';
 import type { MountSpec } from '@tsbuild/runner';
 import { BuildError } from '../errors.js';
 import type { ExpandedRun } from '../instructions/types.js';
+import { mountKeyOf, prepareRunMounts, prepareTarget, removeStubs, removeTargetStubs, type MountEnv, type Stub } from '../mounts/index.js';
 import { renderExcerpt } from '../progress/error-report.js';
 import type { StepInfo } from '../progress/index.js';
 import { configInputs } from './config-inputs.js';
 import { runCreatedBy } from './created-by.js';
 import { runFsStep, throwIfCancelled, type FsStepEnv } from './fs-step.js';
 import { shellOf } from './image-config.js';
-import { RUNTIME_STUBS, removeMountStubs } from './rootfs.js';
+import type { LazyMountSession } from './mount-session.js';
+import { RUNTIME_STUBS } from './rootfs.js';
 import { runArgv } from './run-argv.js';
-import { translateMounts, type MountResources } from './run-mounts.js';
 import { argsForRun, type StageState } from './state.js';
 import { StepLog } from './step-log.js';
 
 export interface RunDeps extends FsStepEnv {
   logDir: string;
-  /** Mount resources minus the per-step scratch dir. */
-  mountResources: Omit<MountResources, 'scratchDir'>;
+  mounts: LazyMountSession;
+  /** The mounts module's environment minus what is per step (root view, upper dir, workdir, scratch). */
+  mountEnv: Omit<MountEnv, 'rootView' | 'upperDir' | 'workdir' | 'scratchDir'>;
   /** Content digests of context paths a bind mount reads (part of the key). */
   digestContextPath(rel: string): Promise<string>;
   /** Chain key of a stage (or image digest) a `from=` mount reads. */
@@ -49,11 +51,13 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
     network,
     ...Object.fromEntries(args.map(([k, v]) => [`arg:${k}`, v])),
   };
+  // What a mount shows is part of the key: a context bind by content, a stage by its chain key.
   for (const [i, m] of run.resolvedMounts.entries()) {
-    const { type, target, source, from, readOnly, id, sharing, mode, uid, gid, env: menv } = m;
     let content = '';
-    if (type === 'bind') content = from === undefined ? await deps.digestContextPath(source ?? '/') : await deps.keyOf(from);
-    inputs[`mount:${i}`] = JSON.stringify({ type, target, source, from, readOnly, id, sharing, mode, uid, gid, env: menv, content });
+    if (m.type === 'bind' || (m.type === 'cache' && m.from !== undefined)) {
+      content = m.from === undefined ? await deps.digestContextPath(m.source ?? '/') : await deps.keyOf(m.from);
+    }
+    inputs[`mount:${i}`] = `${mountKeyOf(m)}${content ? ` ${content}` : ''}`;
   }
 
   await runFsStep(deps, state, {
@@ -62,12 +66,32 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
     inputs,
     createdBy: runCreatedBy(argv, args),
     execute: async (area, lowerDirs) => {
-      const tm = await translateMounts(run.resolvedMounts, { ...deps.mountResources, scratchDir: area.scratchDir }, cwd);
-      const mounts: MountSpec[] = [...tm.mounts];
-      for (const [i, f] of files.entries()) {
-        const host = path.join(area.scratchDir, `heredoc-${i}`);
-        await writeFile(host, f.content, { mode: f.mode });
-        mounts.push({ type: 'bind', source: host, target: f.target, readonly: true });
+      const mounts: MountSpec[] = [];
+      const extraEnv: string[] = [];
+      const heredocStubs: Stub[] = [];
+      let release: () => Promise<unknown> = async () => undefined;
+      if (run.resolvedMounts.length > 0 || files.length > 0) {
+        // Targets are resolved (and stubs made) in a view of the step's own rootfs, so the image's
+        // symlinks are followed in-root; the stubs land in the upper dir and are removed after.
+        await deps.mounts.withMerged(lowerDirs, area.upperDir, area.workDir, async (rootView) => {
+          const prepared = await prepareRunMounts(run.resolvedMounts, {
+            ...deps.mountEnv,
+            rootView,
+            upperDir: area.upperDir,
+            workdir: cwd,
+            scratchDir: area.scratchDir,
+          });
+          release = prepared.release;
+          mounts.push(...prepared.mounts);
+          extraEnv.push(...prepared.env);
+          for (const [i, f] of files.entries()) {
+            const host = path.join(area.scratchDir, `heredoc-${i}`);
+            await writeFile(host, f.content, { mode: f.mode });
+            const t = prepareTarget(rootView, f.target, 'file');
+            heredocStubs.push(...t.stubs);
+            mounts.push({ type: 'bind', source: host, target: t.target, readonly: true });
+          }
+        });
       }
       const log = new StepLog(path.join(deps.logDir, `${step.id}-${Date.now()}.log`), deps.services.progress, step);
       let result;
@@ -75,7 +99,7 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
         result = await deps.services.runner.run({
           rootfs: { type: 'overlay', lowerDirs, upperDir: area.upperDir, workDir: area.workDir },
           argv,
-          env: [...env, ...tm.env],
+          env: [...env, ...extraEnv],
           cwd,
           user: cc.User ?? '',
           hostname: deps.settings.hostname,
@@ -87,7 +111,9 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
           ...(deps.services.signal ? { signal: deps.services.signal } : {}),
         });
       } finally {
-        tm.release();
+        // No process of the step is alive once run() returns: stubs can go, secrets are deleted.
+        await release();
+        removeStubs(area.upperDir, heredocStubs);
         await log.close();
       }
       throwIfCancelled(deps.services.signal);
@@ -95,7 +121,7 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
       if (result.exitCode !== 0 || result.oomKilled || result.timedOut) {
         throw runFailure(deps, run, step, argv, result, log);
       }
-      await removeMountStubs(area.upperDir, lowerDirs, [...tm.targets, ...files.map((f) => f.target), ...RUNTIME_STUBS]);
+      removeTargetStubs(area.upperDir, lowerDirs, RUNTIME_STUBS);
     },
   });
 }

@@ -13,7 +13,7 @@ import { StepCache } from './cache.js';
 import { openCopyContext } from './context-adapter.js';
 import { writeOutput, type OutputSpec } from './export.js';
 import { cloneConfig, setLabels } from './image-config.js';
-import type { SecretSource } from './run-mounts.js';
+import type { SecretSource } from '../mounts/index.js';
 import type { RunnerApi } from './types.js';
 
 export interface ExecuteBuildOptions {
@@ -100,7 +100,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
       logDir: await store.stateDir('logs'),
       cacheMountsDir: await store.stateDir('cache-mounts'),
       digestContextPath: (rel) => context.digestPath(rel),
-      contextSource: (rel, copyDir, writable) => context.bindSource(rel, copyDir, writable),
+      contextIgnore: context.ignore,
       copy: {
         context,
         lookupUser: async (rootDir, user) => {

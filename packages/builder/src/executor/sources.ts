@@ -1,6 +1,10 @@
 // What a stage can read besides its own rootfs: other stages' results and images from the store,
 // by the names a Dockerfile uses (`--from=builder`, `--from=1`, `--from=alpine:3`), each as a chain
 // key (for cache keys) and as a host dir (a merged overlay view in the build's mount session).
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { ImageRecord, Store, WorkArea } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import type { BuildPlan } from '../plan/types.js';
@@ -15,6 +19,13 @@ export interface SourceResolverDeps {
   mounts: LazyMountSession;
   stageResult(index: number): Promise<StageResult>;
   resolveImage(ref: string): Promise<ImageRecord>;
+}
+
+const execFileRaw = promisify(execFile);
+async function execFileAsync(cmd: string, args: string[]): Promise<void> {
+  const dest = args.at(-1);
+  if (dest) await mkdir(dest, { recursive: true });
+  await execFileRaw(cmd, args);
 }
 
 export type SourceRef = { kind: 'stage'; index: number } | { kind: 'image'; ref: string };
@@ -62,6 +73,36 @@ export class SourceResolver {
       this.roots.set(id, p);
     }
     return p;
+  }
+
+  /**
+   * A dir of the host's own mount namespace showing the whole filesystem of `from`, for the runner
+   * to bind from (it cannot bind out of the mount session's namespace): the snapshot itself when the
+   * source has one layer, else a copy of its merged view, made once per build.
+   */
+  hostRootOf(from: string): Promise<string> {
+    const src = this.classify(from);
+    const id = `host:${src.kind === 'stage' ? `stage:${src.index}` : `image:${src.ref}`}`;
+    let p = this.roots.get(id);
+    if (!p) {
+      p = this.materialize(src, from);
+      this.roots.set(id, p);
+    }
+    return p;
+  }
+
+  private async materialize(src: SourceRef, from: string): Promise<string> {
+    const layers =
+      src.kind === 'stage' ? (await this.deps.stageResult(src.index)).layers : (await this.deps.resolveImage(src.ref)).layers;
+    if (layers.length === 1) return this.deps.store.layers.snapshot(layers[0] as (typeof layers)[number]);
+    const merged = await this.rootOf(from);
+    const area = await this.deps.store.workArea();
+    this.areas.push(area);
+    const dest = path.join(area.scratchDir, 'root');
+    await execFileAsync('cp', ['-a', '--', `${merged}/.`, `${dest}/`]).catch(async (e: unknown) => {
+      throw new BuildError('FROM_STAGE_COPY', `cannot copy the files of "${from}" for a RUN --mount: ${(e as Error).message}`);
+    });
+    return dest;
   }
 
   private async mount(src: SourceRef): Promise<string> {

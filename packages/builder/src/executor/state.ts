@@ -3,7 +3,7 @@ import type { ImageConfig, LayerRef, Store } from '@tsbuild/layerstore';
 import type { BuildPlan, Platform } from '../plan/types.js';
 import type { ProgressSink, StepInfo } from '../progress/index.js';
 import type { StepCache } from './cache.js';
-import type { SecretSource } from './run-mounts.js';
+import type { SecretSource } from '../mounts/index.js';
 import type { RunnerApi } from './types.js';
 import { getEnv } from './image-config.js';
 
