@@ -4,7 +4,7 @@
 // bytes that must never land there.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -213,42 +213,23 @@ export function filesContaining(dir: string, needle: string | Buffer): string[] 
   const n = typeof needle === 'string' ? Buffer.from(needle) : needle;
   const hits: string[] = [];
   const walk = (p: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(p);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const q = path.join(p, name);
-      let kind: string;
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) {
+      if (Buffer.from(readlinkSync(p)).includes(n)) hits.push(`${p} (symlink target)`);
+    } else if (st.isDirectory()) {
+      for (const name of readdirSync(p)) walk(path.join(p, name));
+    } else if (st.isFile()) {
+      const raw = readFileSync(p);
+      let plain: Buffer = raw;
       try {
-        const link = readlinkSync(q);
-        if (link.includes(n.toString())) hits.push(`${q} (symlink target)`);
-        continue;
+        plain = plainBytes(raw);
       } catch {
-        kind = 'notlink';
+        // not decompressible after all: the raw bytes are searched
       }
-      void kind;
-      try {
-        if (readdirSync(q)) {
-          walk(q);
-          continue;
-        }
-      } catch {
-        // not a directory
-      }
-      try {
-        const st = spawnSync('test', ['-f', q]);
-        if (st.status !== 0) continue;
-        const raw = readFileSync(q);
-        if (raw.includes(n) || plainBytes(raw).includes(n)) hits.push(q);
-      } catch {
-        // unreadable or not decompressible: the raw search above already ran
-      }
+      if (raw.includes(n) || plain.includes(n)) hits.push(p);
     }
   };
-  walk(dir);
+  if (existsSync(dir)) walk(dir);
   return hits;
 }
 
@@ -353,4 +334,16 @@ export function outputIncludes(child: ChildProcess, text: string, ms = 60_000): 
 /** A unique token for argv searches (so tests never match each other's processes). */
 export function token(prefix = 'tsbsec'): string {
   return `${prefix}${randomBytes(6).toString('hex')}`;
+}
+
+let dfCount = 0;
+
+/**
+ * Builds `dockerfile` (written beside the context, so it is not part of it) with the CLI and plain
+ * progress. Extra args go before the context.
+ */
+export async function buildText(sb: Sandbox, dockerfile: string, args: string[] = [], opts: CliOptions = {}): Promise<CliResult> {
+  const df = path.join(sb.dir, `Dockerfile.${++dfCount}`);
+  await writeFile(df, dockerfile);
+  return cli(sb.root, ['build', '--progress', 'plain', '-f', df, ...args, sb.ctx], opts);
 }

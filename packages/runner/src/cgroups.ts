@@ -235,12 +235,17 @@ async function removeStale(hs: Hierarchy[]): Promise<void> {
   }
 }
 
+/** A zombie counts as dead: it can no longer use what it left behind. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 

@@ -3,7 +3,7 @@
 // is swept by the next process. Never a recursive rm: if a mount ever leaked onto a mountpoint dir,
 // that would walk into a rootfs. Synchronous on purpose: these are a handful of microsecond syscalls,
 // cheaper than thread-pool round trips on the per-run path.
-import { accessSync, constants, mkdtempSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -69,11 +69,16 @@ function quietly(fn: () => void): void {
   }
 }
 
+/** A zombie counts as dead: it can no longer use what it left behind. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }

@@ -91,7 +91,9 @@ await run({ rootfs: ${JSON.stringify(rootfs)}, argv: ['sleep', '87654'], env: ['
 `);
   const child = spawn(process.execPath, [script], { stdio: 'inherit' });
   t.true(await waitFor(() => findProcesses(['sleep', '87654']).length === 1, 10000), 'the step started');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
+  await exited;
   t.true(await waitFor(() => findProcesses(['sleep', '87654']).length === 0, 5000), 'the step died with its parent');
   // what the dead process left (its temp dir, its empty step cgroups) goes with the next tsbuild's first run
   const leftovers = (): string[] => [

@@ -46,7 +46,7 @@ export class BuildContext {
     /** Absolute path of the context directory. */
     readonly dir: string,
     readonly dockerfile: DockerfileSource,
-    /** The ignore rules (structurally copy/'s ExclusionRules). */
+    /** The .dockerignore rules (what the copier and RUN --mount binds take as ExclusionRules). */
     readonly ignore: IgnoreRules,
     private readonly fs: ContextFs,
     private readonly cache: StatCache,
@@ -61,9 +61,10 @@ export class BuildContext {
   }
 
   /**
-   * The entries COPY `sources` bring in (see match.ts for the rules). Throws COPY_SOURCE_NOT_FOUND,
-   * COPY_EXCLUDED or COPY_OUTSIDE_CONTEXT for a plain source that does not exist, CONTEXT_* for
-   * unreadable paths, special files and symlink loops.
+   * The entries COPY `sources` bring in (see match.ts for the rules). Throws COPY_SOURCE_NOT_FOUND
+   * (also for a `../x` that is missing once clamped at the root), COPY_EXCLUDED naming the
+   * .dockerignore line, or COPY_OUTSIDE_CONTEXT (a symlink leading out of the context) for a plain
+   * source that does not exist, CONTEXT_* for unreadable paths, special files and symlink loops.
    */
   match(sources: readonly string[], opts: MatchOptions = {}): MatchResult {
     return matchSources({ root: this.dir, fs: this.fs, ignore: this.ignore }, sources, opts);

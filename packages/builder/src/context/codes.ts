@@ -1,4 +1,4 @@
-// The errors the context raises. Codes shared with copy/ (COPY_*) mean the same thing there.
+// The errors the context and source matching raise. Codes shared with copy/ (COPY_*) mean the same thing there.
 import { BuildError, UsageError } from '../errors.js';
 
 export const CONTEXT_CODES = {
@@ -18,6 +18,8 @@ export const CONTEXT_CODES = {
   specialFile: 'CONTEXT_SPECIAL_FILE',
   /** Symlinks in a source path loop or chain more than 255 times. */
   symlinkLoop: 'CONTEXT_SYMLINK_LOOP',
+  /** The same in a stage's or image's rootfs (COPY --from). */
+  copySymlinkLoop: 'COPY_SYMLINK_LOOP',
   notFound: 'COPY_SOURCE_NOT_FOUND',
   excluded: 'COPY_EXCLUDED',
   outside: 'COPY_OUTSIDE_CONTEXT',
@@ -31,11 +33,14 @@ export function buildError(code: string, message: string, details: Record<string
   return new BuildError(code, message, { details, ...(hint === undefined ? {} : { hint }), ...(cause === undefined ? {} : { cause }) });
 }
 
-/** Turns an fs error on a context path into CONTEXT_UNREADABLE naming the path and the reason. */
-export function unreadable(rel: string, err: unknown): BuildError {
+/**
+ * Turns an fs error on a source path into CONTEXT_UNREADABLE naming the path and the reason. `where`
+ * names the root for the message ("the build context", "stage builder").
+ */
+export function unreadable(rel: string, err: unknown, where = 'the build context'): BuildError {
   const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
   const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied'
     : code === 'ENAMETOOLONG' ? 'path too long' : code === 'ELOOP' ? 'too many levels of symbolic links' : code;
-  return buildError(CONTEXT_CODES.unreadable, `cannot read ${JSON.stringify(rel === '' ? '.' : rel)} in the build context: ${why}`,
+  return buildError(CONTEXT_CODES.unreadable, `cannot read ${JSON.stringify(rel === '' ? '.' : rel)} in ${where}: ${why}`,
     { path: rel, errno: code }, code === 'EACCES' ? 'make it readable by the user running tsbuild, or add it to .dockerignore' : undefined, err);
 }

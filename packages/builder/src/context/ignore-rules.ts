@@ -1,7 +1,9 @@
-// .dockerignore rules: moby's reading (comments, trimming, `!`, filepath.Clean, leading `/` dropped)
-// and @balena/dockerignore's matching (moby patternmatcher semantics: `*`/`?` within a component, `**`
-// across, a matched directory excludes everything below it, the last matching line wins). Rules are
-// kept one per line so a decision can name the line that made it.
+// The one exclusion-pattern implementation of the builder, for .dockerignore and COPY/ADD --exclude
+// (BuildKit uses moby's patternmatcher for both): moby's reading (comments, trimming, `!`,
+// filepath.Clean, leading `/` dropped) and @balena/dockerignore's matching (patternmatcher semantics:
+// `*`/`?` within a component, `**` across, case-sensitive, a matched directory excludes everything below
+// it, the last matching line wins). Rules are kept one per line so a decision can name the line that
+// made it.
 import dockerignore from '@balena/dockerignore';
 import { CONTEXT_CODES, usageError } from './codes.js';
 
@@ -18,12 +20,16 @@ export interface ExclusionHit {
   pattern: string;
 }
 
-/** Structurally the same as copy/'s ExclusionRules, so the copier can use the context's rules as they are. */
-export interface IgnoreRules {
-  /** The line excluding `rel` ('/'-separated, relative to the context root), or undefined when included. */
+/** What a walk asks of exclusion rules (.dockerignore or --exclude); the copier and mounts take this. */
+export interface ExclusionRules {
+  /** The line excluding `rel` ('/'-separated, relative to the rules' root), or undefined when included. */
   excludedBy(rel: string, isDir: boolean): ExclusionHit | undefined;
   /** True when some `!` line may re-include paths below an excluded directory. */
   hasExceptions(): boolean;
+}
+
+/** Parsed rules with where they came from. */
+export interface IgnoreRules extends ExclusionRules {
   /** The ignore file these rules came from (host path), if any. */
   readonly file: string | undefined;
   /** The patterns, as moby normalises them (for BuildKit-compatible reporting). */
@@ -99,7 +105,11 @@ export const NO_IGNORE_RULES: IgnoreRules = {
   hasExceptions: () => false,
 };
 
-/** Rules for COPY --exclude: the same syntax, numbered by position in the list. */
+/**
+ * Rules for COPY/ADD --exclude: the same syntax, numbered by position in the list (a hit's `line` is
+ * the 1-based index of the pattern). Throws DOCKERIGNORE_INVALID like an ignore file (BuildKit's
+ * patternmatcher refuses a lone `!` too).
+ */
 export function parseExcludePatterns(patterns: readonly string[]): IgnoreRules {
   return patterns.length === 0 ? NO_IGNORE_RULES : parseIgnoreRules(patterns.join('\n'), '--exclude');
 }

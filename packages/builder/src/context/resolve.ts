@@ -1,7 +1,8 @@
-// In-root resolution of a context path (containerd fs.RootPath / fsutil semantics): components are
-// walked one by one with lstat; a symlink's target is resolved as if the context were `/` (absolute
-// targets restart at the context root, `..` stops at it), so a link can never lead to a host file.
-// What .dockerignore excludes does not exist, even when a symlink points at it.
+// In-root resolution of a source path (containerd fs.RootPath / fsutil semantics), for the build
+// context and for a stage's or image's rootfs (COPY --from) alike: components are walked one by one
+// with lstat; a symlink's target is resolved as if the root were `/` (absolute targets restart at the
+// root, `..` stops at it), so a link can never lead to a host file. What .dockerignore excludes does not
+// exist, even when a symlink points at it (a rootfs has no ignore rules).
 import type { BigIntStats } from 'node:fs';
 import { CONTEXT_CODES, buildError, unreadable } from './codes.js';
 import type { ContextFs } from './fs-port.js';
@@ -24,9 +25,21 @@ export interface Resolved {
 }
 
 export interface ResolveEnv {
+  /** Host directory of the root: the context directory, or a stage's/image's rootfs. */
   root: string;
   fs: ContextFs;
+  /** .dockerignore for the context; NO_IGNORE_RULES for a rootfs. */
   ignore: IgnoreRules;
+  /**
+   * Set for a stage's or image's rootfs: its label for messages ("stage builder", "image alpine").
+   * Absent for the build context, whose symlinks out of it are worth their own error code.
+   */
+  rootfs?: string;
+}
+
+/** How messages name the root. */
+export function whereOf(env: ResolveEnv): string {
+  return env.rootfs === undefined ? 'the build context' : `the ${env.rootfs}`;
 }
 
 /** Splits a '/'-separated path into components, dropping empty ones and `.`. */
@@ -34,7 +47,10 @@ export function splitComponents(p: string): string[] {
   return p.split('/').filter((c) => c !== '' && c !== '.');
 }
 
-/** Lexical clean rooted at `/` (Go path.Clean of "/"+p): `..` never climbs above the root. */
+/**
+ * Lexical clean rooted at `/` (Go path.Join("/", p), what BuildKit's llb does to every COPY source):
+ * `..` never climbs above the root; `clamped` says it tried to.
+ */
 export function cleanRooted(p: string): { rel: string; clamped: boolean } {
   const out: string[] = [];
   let clamped = false;
@@ -52,8 +68,8 @@ export function hostOf(root: string, rel: string): string {
 
 /**
  * Resolves `rel` inside the context. `followFinal` also follows a symlink in the last component
- * (what COPY does for its sources). Throws CONTEXT_SYMLINK_LOOP after 255 hops, CONTEXT_UNREADABLE
- * when a component cannot be examined.
+ * (what COPY does for its sources). Throws CONTEXT_SYMLINK_LOOP (COPY_SYMLINK_LOOP in a rootfs)
+ * after 255 hops, CONTEXT_UNREADABLE when a component cannot be examined.
  */
 export function resolveInContext(env: ResolveEnv, rel: string, followFinal: boolean): Resolved {
   const pending = splitComponents(rel).reverse();
@@ -74,7 +90,7 @@ export function resolveInContext(env: ResolveEnv, rel: string, followFinal: bool
     try {
       stat = env.fs.lstat(hostOf(env.root, candidate));
     } catch (err) {
-      throw unreadable(candidate, err);
+      throw unreadable(candidate, err, whereOf(env));
     }
     if (stat === undefined) {
       const rest = pending.reverse().join('/');
@@ -88,8 +104,8 @@ export function resolveInContext(env: ResolveEnv, rel: string, followFinal: bool
     }
     if (stat.isSymbolicLink() && (pending.length > 0 || followFinal)) {
       if (++hops > MAX_SYMLINK_HOPS) {
-        throw buildError(CONTEXT_CODES.symlinkLoop, `too many levels of symbolic links resolving ${JSON.stringify(rel)} in the build context`,
-          { path: rel });
+        throw buildError(env.rootfs === undefined ? CONTEXT_CODES.symlinkLoop : CONTEXT_CODES.copySymlinkLoop,
+          `too many levels of symbolic links resolving ${JSON.stringify(rel)} in ${whereOf(env)}`, { path: rel });
       }
       const target = readTarget(env, candidate);
       if (target.startsWith('/')) {
@@ -111,14 +127,14 @@ export function resolveInContext(env: ResolveEnv, rel: string, followFinal: bool
 }
 
 function keepsSomething(env: ResolveEnv, rel: string): boolean {
-  return walkBelow(rel, hostOf(env.root, rel), { fs: env.fs, ignore: env.ignore }).length > 0;
+  return walkBelow(rel, hostOf(env.root, rel), { fs: env.fs, ignore: env.ignore, where: whereOf(env) }).length > 0;
 }
 
 function readTarget(env: ResolveEnv, rel: string): string {
   try {
     return env.fs.readlink(hostOf(env.root, rel)).toString('utf8');
   } catch (err) {
-    throw unreadable(rel, err);
+    throw unreadable(rel, err, whereOf(env));
   }
 }
 

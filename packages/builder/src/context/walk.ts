@@ -1,4 +1,4 @@
-// Walks a context directory without recursion (a 20,000-deep tree must not overflow the stack), with
+// Walks a source directory (in the context, or in a rootfs for wildcard matching) without recursion (a 20,000-deep tree must not overflow the stack), with
 // synchronous readdir + lstat (the fastest way measured), in sorted order. Symlinks are entries, never
 // followed. Excluded paths are skipped; an excluded directory is only entered when a `!` line could
 // re-include something below it, and then kept only if something below it was kept (as BuildKit sends
@@ -6,7 +6,7 @@
 import type { BigIntStats } from 'node:fs';
 import { unreadable } from './codes.js';
 import type { ContextFs, HostPath } from './fs-port.js';
-import type { IgnoreRules } from './ignore-rules.js';
+import type { ExclusionRules, IgnoreRules } from './ignore-rules.js';
 
 export type WalkType = 'file' | 'dir' | 'symlink' | 'special';
 
@@ -58,7 +58,9 @@ export interface WalkOptions {
   /** The context's rules, applied to context paths. */
   ignore: IgnoreRules;
   /** COPY --exclude rules, applied to paths relative to the base. */
-  exclude?: IgnoreRules;
+  exclude?: ExclusionRules;
+  /** How messages name the root (default "the build context"). */
+  where?: string;
   /**
    * Called for each kept entry; return false to not descend into a directory (wildcard matching
    * uses it to stop at a match and to prune below the pattern's depth).
@@ -105,14 +107,14 @@ export function walkBelow(baseRel: string, baseHost: HostPath, opts: WalkOptions
   const out: WalkEntry[] = [];
   const provisional = new Set<WalkEntry>();
   const base: DirFrame = { path: baseRel, host: baseHost, rel: '', pathBytes: undefined, depth: 0 };
-  const stack = listDir(base, opts.fs).reverse();
+  const stack = listDir(base, opts).reverse();
   while (stack.length > 0) {
     const child = stack.pop()!;
     let stat: BigIntStats | undefined;
     try {
       stat = opts.fs.lstat(child.host);
     } catch (err) {
-      throw unreadable(child.path, err);
+      throw unreadable(child.path, err, opts.where);
     }
     if (stat === undefined) continue; // removed while we walked
     const type = typeOf(stat);
@@ -127,7 +129,7 @@ export function walkBelow(baseRel: string, baseHost: HostPath, opts: WalkOptions
     if (excluded) provisional.add(entry);
     const descend = opts.visit === undefined || excluded ? true : opts.visit(entry, child.depth);
     if (isDir && descend) {
-      const children = listDir(child, opts.fs);
+      const children = listDir(child, opts);
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     }
   }
@@ -147,7 +149,7 @@ function dropEmptyProvisional(entries: WalkEntry[], provisional: Set<WalkEntry>)
   return kept.reverse();
 }
 
-function listDir(dir: DirFrame, fs: ContextFs): DirFrame[] {
+function listDir(dir: DirFrame, { fs, where }: WalkOptions): DirFrame[] {
   let names: string[];
   let raw: Buffer[] | undefined;
   try {
@@ -159,7 +161,7 @@ function listDir(dir: DirFrame, fs: ContextFs): DirFrame[] {
       names = raw.map((b) => b.toString('utf8'));
     }
   } catch (err) {
-    throw unreadable(dir.path, err);
+    throw unreadable(dir.path, err, where);
   }
   const frames = names.map((name, i): DirFrame => {
     const path = dir.path === '' ? name : `${dir.path}/${name}`;

@@ -3,30 +3,33 @@
 // Typical use by the executor for one COPY/ADD step:
 //
 //   const params = copyParamsOf(expanded, workdir);            // from instructions' ExpandedCopy/Add
-//   const source = contextSourceRoot(contextDir, ignoreRules);  // or rootfsSourceRoot(mergedView, label)
+//   const source = matchedContext(buildContext, params);       // or rootfsSourceRoot(mergedView, label)
 //   const inputs = copyCacheInputs(params, digests);           // mix into the step's cache key
 //   ... on a miss, with the step's overlay merged view mounted at `merged`:
 //   await copyInto(params, { destRoot: merged, source, lookupUser: runner.resolveUser,
 //                            extractTar: (s, d, o) => store.layers.extractTar(s, d, o), sourceDateEpoch });
 //
-// What it is not: it does not match .dockerignore itself (the context does, and hands over its rules),
-// it does not digest files (the context's stat cache does), and it never fetches URLs or git repos.
+// What it is not: it does not match sources or exclusion patterns itself (context/ does, for the build
+// context and for --from roots alike), it does not digest files (the context's stat cache does), and it
+// never fetches URLs or git repos.
 import type { ExpandedAdd, ExpandedCopy } from '../instructions/types.js';
 import type { BuildContext } from '../context/index.js';
-import type { SourceRoot } from './sources.js';
-import type { CopyParams, MatchedContext } from './types.js';
+import type { CopyParams, MatchedContext, SourceRoot } from './types.js';
 
 export { copyInto, destOf, checkRemote } from './run.js';
 import { checkRemote } from './run.js';
 export { copyCacheInputs, type SourceDigest } from './cache-inputs.js';
 export { parseChmod, modeRuleOf, type ModeRule } from './chmod.js';
 export { resolveChown, parseChownSpec, chownText, MAX_ID, type Owner, type UserLookup, type LookedUpUser } from './chown.js';
-export { compileExclusions, NO_EXCLUSIONS, type ExclusionRules, type ExclusionHit } from './ignore.js';
-export { resolveSourcePattern, type SourceRoot, type SourceItem } from './sources.js';
+// Exclusion rules live in context/ (one implementation for .dockerignore and --exclude); the old copy/
+// names stay for existing callers.
+export {
+  parseExcludePatterns as compileExclusions, NO_IGNORE_RULES as NO_EXCLUSIONS, type ExclusionRules, type ExclusionHit,
+} from '../context/index.js';
 export { isArchive } from './archive.js';
 export { ensureDirInRoot } from './dest.js';
 export type { CopyStats } from './tree.js';
-export type { CopyEnv, CopyParams, CopyResult, CopySource, ExtractTar, MatchedContext } from './types.js';
+export type { CopyEnv, CopyParams, CopyResult, CopySource, ExtractTar, MatchedContext, SourceRoot } from './types.js';
 
 /** The copy parameters of an expanded COPY or ADD instruction at a step whose WORKDIR is `workdir`. */
 export function copyParamsOf(ins: ExpandedCopy | ExpandedAdd, workdir: string): CopyParams {

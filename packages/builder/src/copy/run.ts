@@ -14,8 +14,7 @@ import { isArchive } from './archive.js';
 import { modeRuleOf } from './chmod.js';
 import { resolveChown, type Owner } from './chown.js';
 import { ensureDirInRoot, lstatOrUndefined, resolveFollow, rootedOf, type NewDirMeta } from './dest.js';
-import { compileExclusions, type ExclusionRules } from './ignore.js';
-import { resolveSourcePattern } from './sources.js';
+import { matchInRootfs, parseExcludePatterns, type ExclusionRules } from '../context/index.js';
 import { metaOfStats, TreeCopier, type EntryMeta, type HostPath } from './tree.js';
 import type { CopyEnv, CopyParams, CopyResult, CopySource } from './types.js';
 
@@ -106,7 +105,7 @@ function joinHost(base: HostPath, rel: string | Buffer): HostPath {
   return Buffer.concat([Buffer.from(base), Buffer.from('/'), Buffer.from(rel)]);
 }
 
-/** The items of every source, in order; rootfs matches are filtered by --exclude by name here. */
+/** The items of every source, in order: the context's match, or the same matching in a rootfs. */
 function itemsOf(source: CopySource, params: CopyParams, excludes: ExclusionRules | undefined): { items: Item[]; warnings: string[] } {
   if (source.kind === 'context') {
     const items = source.match.sources.map((ms): Item => {
@@ -126,16 +125,16 @@ function itemsOf(source: CopySource, params: CopyParams, excludes: ExclusionRule
     });
     return { items, warnings: source.match.warnings };
   }
-  const items: Item[] = [];
-  for (const pattern of params.sources) {
-    for (const it of resolveSourcePattern(source, pattern)) {
-      const name = it.name === '' ? '' : path.posix.basename(it.name);
-      // --exclude applies to a matched file itself by the name it is copied under (as the context does).
-      if (!it.stat.isDirectory() && excludes?.excludedBy(name, false) !== undefined) continue;
-      items.push({ pattern, path: it.real, named: it.name, name, host: it.host, meta: metaOfStats(it.stat) });
-    }
-  }
-  return { items, warnings: [] };
+  const { matches, warnings } = matchInRootfs(source.dir, source.label, params.sources, excludes ? { exclude: excludes } : {});
+  const items = matches.map((m): Item => ({
+    pattern: m.source,
+    path: m.path,
+    named: m.named,
+    name: m.named === '' ? '' : path.posix.basename(m.named),
+    host: m.host,
+    meta: metaOfStats(m.stat),
+  }));
+  return { items, warnings };
 }
 
 function metaOfContextEntry(e: MatchedContextEntry): EntryMeta {
@@ -164,7 +163,7 @@ async function copyUnwrapped(params: CopyParams, env: CopyEnv): Promise<CopyResu
   const owner: Owner | undefined =
     params.chown === undefined ? undefined : await resolveChown(destRoot, params.chown, env.lookupUser);
   const mtime = env.sourceDateEpoch === undefined ? undefined : new Date(env.sourceDateEpoch * 1000);
-  const excludes = params.excludes !== undefined && params.excludes.length > 0 ? compileExclusions(params.excludes) : undefined;
+  const excludes = params.excludes !== undefined && params.excludes.length > 0 ? parseExcludePatterns(params.excludes) : undefined;
 
   const { items, warnings } = itemsOf(env.source, params, excludes);
   const count = items.length + contents.length;

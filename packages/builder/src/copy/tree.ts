@@ -34,7 +34,7 @@ import { BuildError } from '../errors.js';
 import type { ModeRule } from './chmod.js';
 import type { Owner } from './chown.js';
 import { lstatOrUndefined, rootedOf, setDirMeta } from './dest.js';
-import type { ExclusionRules } from './ignore.js';
+import type { ExclusionRules } from '../context/index.js';
 
 /** How copied entries get their metadata. */
 export interface MetaPolicy {

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import type { MatchResult } from '../context/index.js';
 import type { ChmodSpec, ChownSpec } from '../instructions/types.js';
 import type { UserLookup } from './chown.js';
-import type { SourceRoot } from './sources.js';
 import type { CopyStats } from './tree.js';
 
 /** A COPY or ADD after expansion (values from ExpandedCopy / ExpandedAdd; see `copyParamsOf`). */
@@ -46,6 +45,18 @@ export interface MatchedContext {
   match: MatchResult;
 }
 
+/**
+ * A stage's or image's filesystem that COPY --from reads. Its sources are matched with the context's
+ * rules (context/ matchInRootfs), without .dockerignore.
+ */
+export interface SourceRoot {
+  kind: 'rootfs';
+  /** Host directory: a snapshot dir or merged view of the stage/image. */
+  dir: string;
+  /** For messages: "stage builder", "image alpine:3.20". */
+  label: string;
+}
+
 /** Where a COPY/ADD reads: the matched context, or a stage's/image's rootfs (`--from`). */
 export type CopySource = MatchedContext | SourceRoot;
 
@@ -76,5 +87,3 @@ export interface CopyResult {
   /** Things a user may want to know (skipped special files...). */
   warnings: string[];
 }
-
-export type { SourceRoot };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { resolveInRootSync } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import { lstatOrUndefined } from '../copy/dest.js';
-import type { ExclusionRules } from '../copy/ignore.js';
+import type { ExclusionRules } from '../context/index.js';
 import { TreeCopier } from '../copy/tree.js';
 import type { RunMount } from '../instructions/types.js';
 

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import type { MountSpec } from '@tsbuild/runner';
 import { BuildError } from '../errors.js';
-import type { ExclusionRules } from '../copy/ignore.js';
+import type { ExclusionRules } from '../context/index.js';
 import type { RunMount } from '../instructions/types.js';
 import { openBindSource, seedCache } from './bind.js';
 import { openCacheMount } from './cache.js';
