@@ -41,6 +41,7 @@ export async function startRegistry(dir: string): Promise<LocalRegistry> {
   const port = await freePort();
   const storage = path.join(dir, 'storage');
   const config = path.join(dir, 'config.yml');
+  mkdirSync(dir, { recursive: true });
   writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {

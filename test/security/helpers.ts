@@ -347,3 +347,57 @@ export async function buildText(sb: Sandbox, dockerfile: string, args: string[] 
   await writeFile(df, dockerfile);
   return cli(sb.root, ['build', '--progress', 'plain', '-f', df, ...args, sb.ctx], opts);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Crafted images: an image of the store saved, its config edited, and loaded back under a new name.
+
+interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+/**
+ * Saves `source` from the store as an OCI layout, lets `edit` change its config JSON (any shape,
+ * hostile values included), re-digests config, manifest and index, and `tsbuild load`s the result
+ * as `name`. Returns the load's result, so a refused load can be asserted too.
+ */
+export async function loadEditedImage(
+  sb: Sandbox,
+  source: string,
+  name: string,
+  edit: (config: Record<string, unknown>) => void,
+): Promise<CliResult> {
+  const work = await mkdtemp(path.join(sb.dir, 'craft-'));
+  const tar = path.join(work, 'image.tar');
+  const saved = await cli(sb.root, ['save', '--format', 'oci', '-o', tar, source]);
+  if (saved.code !== 0) throw new Error(`save failed: ${saved.stderr}`);
+  const layout = path.join(work, 'layout');
+  await mkdir(layout);
+  if (spawnSync('tar', ['-C', layout, '-xf', tar]).status !== 0) throw new Error('tar -x failed');
+  const blob = (d: string): string => path.join(layout, 'blobs', 'sha256', d.replace(/^sha256:/, ''));
+  const put = async (bytes: Buffer): Promise<string> => {
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    await writeFile(blob(digest), bytes);
+    return digest;
+  };
+  const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
+  const mdesc = index.manifests[0] as Descriptor;
+  const manifest = JSON.parse(await readFile(blob(mdesc.digest), 'utf8')) as { config: Descriptor };
+  const config = JSON.parse(await readFile(blob(manifest.config.digest), 'utf8')) as Record<string, unknown>;
+  edit(config);
+  const cbytes = Buffer.from(JSON.stringify(config));
+  manifest.config = { ...manifest.config, digest: await put(cbytes), size: cbytes.length };
+  const mbytes = Buffer.from(JSON.stringify(manifest));
+  index.manifests = [{ ...mdesc, digest: await put(mbytes), size: mbytes.length, annotations: { 'org.opencontainers.image.ref.name': name } }];
+  await writeFile(path.join(layout, 'index.json'), JSON.stringify(index));
+  const out = path.join(work, 'edited.tar');
+  if (spawnSync('tar', ['-C', layout, '-cf', out, '.']).status !== 0) throw new Error('tar -c failed');
+  return cli(sb.root, ['load', '-i', out, name]);
+}
+
+/** The host's kernel.core_pattern (RT-03: a hostile /dev/null must never reach it). */
+export function corePattern(): string {
+  return readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
+}

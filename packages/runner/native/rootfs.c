@@ -5,6 +5,7 @@
 #include "sandbox.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -62,8 +63,12 @@ static void mount_entry(int rootfd, const struct mount_entry *m) {
     if (mount(m->source, p, NULL, MS_BIND | MS_REC, NULL) < 0) fail("mount", "bind %s on %s", m->source, m->target);
     if (m->readonly) {
       int fd = reopen_target(&t);
-      fd_path(p, sizeof p, fd, NULL);
-      if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) fail("mount", "make %s read-only", m->target);
+      /* recursively, so a mount below the bound host dir is not left writable (Linux >= 5.12) */
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+        fd_path(p, sizeof p, fd, NULL);
+        if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) fail("mount", "make %s read-only", m->target);
+      }
       close(fd);
     }
   }

@@ -47,8 +47,15 @@ static int open_in_root(int rootfd, const char *path, int flags, unsigned long l
   static int no_openat2;
   if (!no_openat2) {
     struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC), .resolve = resolve };
-    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS) return fd;
+    /* EAGAIN: a rename or mount anywhere on the host raced a ".." step; the kernel asks us to retry */
+    for (int tries = 0; tries < 256; tries++) {
+      int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+      if (fd >= 0 || errno != EAGAIN) {
+        if (fd >= 0 || errno != ENOSYS) return fd;
+        break;
+      }
+    }
+    if (errno == EAGAIN) return -1;
     no_openat2 = 1;
   }
   return strict_walk(rootfd, path, flags);

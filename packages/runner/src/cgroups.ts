@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RunnerError } from './errors.js';
 import type { Limits } from './types.js';
 
-interface Hierarchy { version: 1 | 2; controllers: string[]; dir: string }
+export interface Hierarchy { version: 1 | 2; controllers: string[]; dir: string }
 
 export interface StepCgroup {
   /** Directories the step's init must join. */
@@ -22,12 +22,18 @@ export interface StepCgroup {
 let layout: Hierarchy[] | undefined;
 let counter = 0;
 
-/** The hierarchies a step cgroup is made of, found once per process from mountinfo and /proc/self/cgroup. */
-export function detectCgroups(): Hierarchy[] {
-  if (layout) return layout;
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' '));
+/** Where our cgroups are, read from /proc/self/mountinfo and /proc/self/cgroup (pure, for tests). */
+export interface CgroupPlan {
+  /** The unified hierarchy's mount point and our own cgroup's directory in it. */
+  v2?: { mountPoint: string; ownDir: string };
+  /** v1 memory/pids/cpu/devices, each at "<our cgroup>/tsbuild". */
+  v1: Hierarchy[];
+}
+
+export function planCgroups(mountinfo: string, procCgroup: string): CgroupPlan {
+  const mounts = mountinfo.split('\n').map((l) => l.split(' '));
   const own = new Map<string, string>();
-  for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+  for (const line of procCgroup.split('\n')) {
     const m = /^\d+:([^:]*):(.*)$/.exec(line);
     if (m) for (const c of m[1] === '' ? ['unified'] : m[1].split(',')) own.set(c, m[2]);
   }
@@ -39,26 +45,40 @@ export function detectCgroups(): Hierarchy[] {
     }
     return undefined;
   };
+  // a hierarchy mounted from below its root (containers) shows our path relative to that root
   const join = (m: { root: string; point: string }, cg: string): string =>
-    path.join(m.point, m.root !== '/' && cg.startsWith(m.root) ? cg.slice(m.root.length) : cg);
+    path.join(m.point, m.root !== '/' && cg.startsWith(m.root) ? cg.slice(m.root.length) : cg).replace(/(.)\/+$/, '$1');
 
+  const plan: CgroupPlan = { v1: [] };
   const v2 = mountOf((t) => t === 'cgroup2');
-  if (v2 && own.has('unified')) {
-    const ownDir = join(v2, own.get('unified') as string);
-    const available = safeRead(path.join(ownDir, 'cgroup.controllers')).split(/\s+/);
-    if (available.includes('memory') && available.includes('pids')) {
-      const controllers = ['memory', 'pids', ...(available.includes('cpu') ? ['cpu'] : [])];
-      const dir = enableV2(v2.point, ownDir, controllers);
-      if (dir) return (layout = [{ version: 2, controllers, dir }]);
-    }
-  }
-  const found: Hierarchy[] = [];
+  const unified = own.get('unified');
+  if (v2 && unified !== undefined) plan.v2 = { mountPoint: v2.point, ownDir: join(v2, unified) };
   for (const c of ['memory', 'pids', 'cpu', 'devices']) {
     const m = mountOf((t, opts) => t === 'cgroup' && opts.includes(c));
     const cg = own.get(c);
-    if (m && cg !== undefined) found.push({ version: 1, controllers: [c], dir: path.join(join(m, cg), 'tsbuild') });
+    if (m && cg !== undefined) plan.v1.push({ version: 1, controllers: [c], dir: path.join(join(m, cg), 'tsbuild') });
   }
-  return (layout = found);
+  return plan;
+}
+
+/** The runs' parent under v2: a sibling of our own cgroup, or "/tsbuild" when we are at the root. */
+export function v2Parent(mountPoint: string, ownDir: string): string {
+  return path.resolve(ownDir) === path.resolve(mountPoint) ? mountPoint : path.dirname(ownDir);
+}
+
+/** The hierarchies a step cgroup is made of, found once per process. */
+export function detectCgroups(): Hierarchy[] {
+  if (layout) return layout;
+  const plan = planCgroups(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
+  if (plan.v2) {
+    const available = safeRead(path.join(plan.v2.ownDir, 'cgroup.controllers')).split(/\s+/);
+    if (available.includes('memory') && available.includes('pids')) {
+      const controllers = ['memory', 'pids', ...(available.includes('cpu') ? ['cpu'] : [])];
+      const dir = enableV2(v2Parent(plan.v2.mountPoint, plan.v2.ownDir), controllers);
+      if (dir) return (layout = [{ version: 2, controllers, dir }]);
+    }
+  }
+  return (layout = plan.v1);
 }
 
 /**
@@ -68,8 +88,7 @@ export function detectCgroups(): Hierarchy[] {
  * (they are in our cgroup.controllers because the parent delegates them), or "/tsbuild" at the root.
  * Returns that directory, or null when the controllers cannot be delegated there.
  */
-function enableV2(mountPoint: string, ownDir: string, controllers: string[]): string | null {
-  const parent = path.resolve(ownDir) === path.resolve(mountPoint) ? mountPoint : path.dirname(ownDir);
+function enableV2(parent: string, controllers: string[]): string | null {
   const dir = path.join(parent, 'tsbuild');
   const want = controllers.map((c) => `+${c}`).join(' ');
   try {

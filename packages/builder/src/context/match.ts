@@ -22,7 +22,7 @@ import type { ContextEntry, MatchedSource, MatchOptions, MatchResult } from './t
 import { infoOf, typeOf, walkBelow, type WalkEntry } from './walk.js';
 
 /** One match of one source, in either kind of root. */
-export interface SourceMatch {
+interface SourceMatch {
   /** Index of the source in the list given. */
   index: number;
   /** The source as given. */
@@ -34,7 +34,7 @@ export interface SourceMatch {
   wildcard: boolean;
 }
 
-export interface FindOptions {
+interface FindOptions {
   /** --exclude rules: a matched file whose name they exclude is dropped. */
   exclude: ExclusionRules;
   /** Follow a final symlink (COPY does). */
@@ -46,7 +46,7 @@ export interface FindOptions {
  * COPY_SOURCE_NOT_FOUND / COPY_EXCLUDED / COPY_OUTSIDE_CONTEXT for a plain source (or the directory
  * before a wildcard) that does not exist; appends warnings for clamped `..` and empty wildcards.
  */
-export function findMatches(env: ResolveEnv, sources: readonly string[], opts: FindOptions, warnings: string[]): SourceMatch[] {
+function findMatches(env: ResolveEnv, sources: readonly string[], opts: FindOptions, warnings: string[]): SourceMatch[] {
   const out: SourceMatch[] = [];
   sources.forEach((source, index) => {
     const { rel, clamped } = cleanRooted(source);

@@ -67,7 +67,7 @@ export function hostOf(root: string, rel: string): string {
 }
 
 /**
- * Resolves `rel` inside the context. `followFinal` also follows a symlink in the last component
+ * Resolves `rel` inside `env.root` (the context or a rootfs). `followFinal` also follows a symlink in the last component
  * (what COPY does for its sources). Throws CONTEXT_SYMLINK_LOOP (COPY_SYMLINK_LOOP in a rootfs)
  * after 255 hops, CONTEXT_UNREADABLE when a component cannot be examined.
  */

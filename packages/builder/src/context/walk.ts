@@ -1,8 +1,9 @@
-// Walks a source directory (in the context, or in a rootfs for wildcard matching) without recursion (a 20,000-deep tree must not overflow the stack), with
-// synchronous readdir + lstat (the fastest way measured), in sorted order. Symlinks are entries, never
-// followed. Excluded paths are skipped; an excluded directory is only entered when a `!` line could
-// re-include something below it, and then kept only if something below it was kept (as BuildKit sends
-// the parents of included files). FIFOs, sockets and devices are reported, never opened.
+// Walks a source directory (the context's, or a rootfs's for COPY --from wildcards) without recursion
+// (a 20,000-deep tree must not overflow the stack), with synchronous readdir + lstat (the fastest way
+// measured), in sorted order. Symlinks are entries, never followed. Excluded paths are skipped; an
+// excluded directory is only entered when a `!` line could re-include something below it, and then
+// kept only if something below it was kept (as BuildKit sends the parents of included files). FIFOs,
+// sockets and devices are reported, never opened.
 import type { BigIntStats } from 'node:fs';
 import { unreadable } from './codes.js';
 import type { ContextFs, HostPath } from './fs-port.js';

@@ -189,7 +189,11 @@ export class TreeCopier {
     this.stats.bytes += Buffer.byteLength(data);
   }
 
-  /** Runs the deferred file copies (64 at a time), then the deferred hardlinks. */
+  /**
+   * Runs the deferred file copies (64 at a time), then the deferred hardlinks, and forgets the inodes
+   * seen: hardlinks are kept within one source, as fsutil does with a copier per source (so a file two
+   * sources match is copied twice, never linked to itself).
+   */
   async flush(): Promise<void> {
     const jobs = [...this.queue.values()];
     this.queue.clear();
@@ -204,6 +208,7 @@ export class TreeCopier {
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, copies.length) }, worker));
     for (const job of jobs) if (job.kind === 'link') linkSync(job.first, job.target);
+    this.links.clear();
   }
 
   /** flush(), then directory metadata deepest first (children no longer change their mtime). */
@@ -235,13 +240,26 @@ export class TreeCopier {
     this.dirs.push({ host, meta: { mode: this.modeOf(meta), owner: this.ownerOf(meta), mtime: this.mtimeOf(meta) } });
   }
 
-  private isFiltered(real: string, inSource: string, isDir: boolean): boolean {
-    if (this.filters.ignore?.excludedBy(real, isDir) !== undefined) {
-      // An ignored directory may still hold re-included paths ("!dir/keep"): walk it, like moby does.
-      return !(isDir && this.filters.ignore.hasExceptions());
-    }
-    if (inSource !== '' && this.filters.exclude?.excludedBy(inSource, isDir) !== undefined) {
-      return !(isDir && this.filters.exclude.hasExceptions());
+  /**
+   * Whether the entry at host `src` is left out. An excluded directory exists only as the parent of
+   * what a `!` line re-includes below it (fsutil creates such parents lazily; the context's walk keeps
+   * them the same way), so it is kept only when something below it is.
+   */
+  private isFiltered(src: string, real: string, inSource: string, isDir: boolean): boolean {
+    const { ignore, exclude } = this.filters;
+    const ignored = ignore !== undefined && ignore.excludedBy(real, isDir) !== undefined;
+    const excluded = inSource !== '' && exclude !== undefined && exclude.excludedBy(inSource, isDir) !== undefined;
+    if (!ignored && !excluded) return false;
+    const mayHoldExceptions = isDir && (!ignored || ignore.hasExceptions()) && (!excluded || exclude.hasExceptions());
+    return !(mayHoldExceptions && this.keepsSomething(src, real, inSource));
+  }
+
+  /** Whether anything below the directory `src` survives the filters. */
+  private keepsSomething(src: string, real: string, inSource: string): boolean {
+    for (const d of readdirSync(src, { withFileTypes: true })) {
+      const childReal = real === '' ? d.name : `${real}/${d.name}`;
+      const childIn = inSource === '' ? d.name : `${inSource}/${d.name}`;
+      if (!this.isFiltered(`${src}/${d.name}`, childReal, childIn, d.isDirectory())) return true;
     }
     return false;
   }
@@ -261,7 +279,7 @@ export class TreeCopier {
     for (const d of readdirSync(src, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const childReal = real === '' ? d.name : `${real}/${d.name}`;
       const childIn = inSource === '' ? d.name : `${inSource}/${d.name}`;
-      if (this.isFiltered(childReal, childIn, d.isDirectory())) continue;
+      if (this.isFiltered(`${src}/${d.name}`, childReal, childIn, d.isDirectory())) continue;
       const childSrc = `${src}/${d.name}`;
       const cst = lstatOrUndefined(childSrc);
       if (cst === undefined) continue; // vanished while walking

@@ -1,7 +1,6 @@
 // One execution of a build plan: the shared state of its stages (results, resolved images, the mount
 // session, step numbers) and the scheduling of stages: each starts when the stages it needs are done,
 // at most `maxParallelStages` at once. The first failure cancels the rest.
-import path from 'node:path';
 import type { ImageRecord } from '@tsbuild/layerstore';
 import { BuildError, DockerfileError } from '../errors.js';
 import type { FromInstruction, Instruction } from '../instructions/types.js';
@@ -16,7 +15,7 @@ import { LazyMountSession } from './mount-session.js';
 import { SourceResolver } from './sources.js';
 import { runStage } from './stage.js';
 import type { BuildSettings, ExecutorServices, StageResult, StepCounters } from './state.js';
-import { StepNumbers } from './steps.js';
+import { StepNumbers, displayName } from './steps.js';
 
 export interface BuildRunDeps {
   plan: BuildPlan;
@@ -84,6 +83,7 @@ export class BuildRun {
     this.runDeps = {
       ...fsEnv,
       logDir: deps.logDir,
+      logPrefix: `${deps.settings.startedAt.replace(/[-:.]/g, '')}-${process.pid}`,
       mounts: this.mounts,
       proxyEnv: deps.plan.proxyEnv,
       digestContextPath: deps.digestContextPath,
@@ -192,9 +192,3 @@ export class BuildRun {
   }
 }
 
-/** "Dockerfile" or "sub/Dockerfile.dev" rather than an absolute path, in step titles. */
-function displayName(file: string): string {
-  if (!path.isAbsolute(file)) return file;
-  const rel = path.relative(process.cwd(), file);
-  return rel !== '' && !rel.startsWith('..') ? rel : file;
-}

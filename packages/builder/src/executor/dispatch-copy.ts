@@ -63,13 +63,17 @@ export async function dispatchCopy(deps: CopyDeps, state: StageState, ins: Expan
           ? rootfsSourceRoot(await deps.sources.rootOf(from), labelOf(deps.sources, from))
           : { kind: 'context', dir: deps.context.dir, match: matched as MatchResult };
       await deps.mounts.withMerged(lowerDirs, area.upperDir, area.workDir, async (root) => {
-        await copyInto(params, {
+        const result = await copyInto(params, {
           destRoot: root,
           source,
           lookupUser: deps.lookupUser,
           ...(deps.extractTar ? { extractTar: deps.extractTar as never } : {}),
           ...(deps.settings.sourceDateEpoch !== undefined ? { sourceDateEpoch: deps.settings.sourceDateEpoch } : {}),
         });
+        // Skipped special files and the like: worth a line, not a failure.
+        for (const message of [...(matched?.warnings ?? []), ...result.warnings]) {
+          deps.services.progress.emit({ type: 'step-note', time: Date.now(), step, message: `warning: ${message}` });
+        }
       });
     },
   });

@@ -11,7 +11,7 @@ import type { StepInfo } from '../progress/index.js';
 import { configInputs } from './config-inputs.js';
 import { runCreatedBy } from './created-by.js';
 import { runFsStep, throwIfCancelled, type FsStepEnv } from './fs-step.js';
-import { shellOf } from './image-config.js';
+import { DEFAULT_PATH, getEnv, shellOf } from './image-config.js';
 import type { LazyMountSession } from './mount-session.js';
 import { RUNTIME_STUBS } from './rootfs.js';
 import { runArgv } from './run-argv.js';
@@ -20,6 +20,8 @@ import { StepLog } from './step-log.js';
 
 export interface RunDeps extends FsStepEnv {
   logDir: string;
+  /** Names this build's log files. */
+  logPrefix: string;
   mounts: LazyMountSession;
   /** The mounts module's environment minus what is per step (root view, upper dir, workdir, scratch). */
   mountEnv: Omit<MountEnv, 'rootView' | 'upperDir' | 'workdir' | 'scratchDir'>;
@@ -41,7 +43,9 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
   const shell = shellOf(cc);
   const { argv, files } = runArgv(run.command, run.heredocs, shell);
   const args = argsForRun(state);
-  const env = [...(cc.Env ?? []), ...args.map(([k, v]) => `${k}=${v}`), ...Object.entries(deps.proxyEnv).map(([k, v]) => `${k}=${v}`)];
+  // An image without PATH still runs its steps with the default one, as BuildKit does.
+  const imageEnv = getEnv(cc.Env, 'PATH') === undefined ? [`PATH=${DEFAULT_PATH}`, ...(cc.Env ?? [])] : (cc.Env ?? []);
+  const env = [...imageEnv, ...args.map(([k, v]) => `${k}=${v}`), ...Object.entries(deps.proxyEnv).map(([k, v]) => `${k}=${v}`)];
   const cwd = cc.WorkingDir || '/';
   const network = run.network === 'default' ? deps.settings.network : run.network;
 
@@ -93,7 +97,8 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
           }
         });
       }
-      const log = new StepLog(path.join(deps.logDir, `${step.id}-${Date.now()}.log`), deps.services.progress, step);
+      // One file per step and build: <build start>-<pid>-<step>.log, so a build's logs sort together.
+      const log = new StepLog(path.join(deps.logDir, `${deps.logPrefix}-${step.id}.log`), deps.services.progress, step);
       let result;
       try {
         result = await deps.services.runner.run({

@@ -2,13 +2,13 @@
 // the runner, run the stages, assemble and tag the image, write the outputs.
 import type { Writable } from 'node:stream';
 import type { ImageRecord, Store } from '@tsbuild/layerstore';
-import { DockerfileError, InternalError } from '../errors.js';
-import { planBuild } from '../frontend.js';
-import type { FromInstruction, Instruction } from '../instructions/types.js';
+import { InternalError } from '../errors.js';
+import { parseTrigger, planBuild } from '../frontend.js';
 import type { Platform } from '../plan/types.js';
 import type { OpenContextOptions } from '../context/index.js';
 import type { ProgressSink } from '../progress/index.js';
 import { BuildRun } from './build-run.js';
+import { displayName } from './steps.js';
 import { StepCache } from './cache.js';
 import { openCopyContext } from './context-adapter.js';
 import { writeOutput, type OutputSpec } from './export.js';
@@ -78,7 +78,12 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
       ...(o.platform ? { platform: o.platform } : {}),
     });
     for (const w of plan.warnings) {
-      o.progress.emit({ type: 'warning', time: Date.now(), message: `${w.rule}: ${w.message}`, file: w.location.file, line: w.location.start.line });
+      o.progress.emit({ type: 'warning', time: Date.now(), message: `${w.rule}: ${w.message}`, file: displayName(w.location.file), line: w.location.start.line });
+    }
+    // SOURCE_DATE_EPOCH is consumed by the build itself, not by a stage.
+    const unused = plan.unusedBuildArgs.filter((a) => a !== 'SOURCE_DATE_EPOCH');
+    if (unused.length > 0) {
+      o.progress.emit({ type: 'warning', time: Date.now(), message: `build args not consumed by any built stage: ${unused.join(', ')}` });
     }
     const runner = o.runner ?? ((await import('@tsbuild/runner')) as unknown as RunnerApi);
     const run = new BuildRun({
@@ -109,7 +114,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
         },
         extractTar: (s, d, opts) => store.layers.extractTar(s as never, d, opts),
       },
-      parseTrigger: (text, at) => parseTrigger(text, at),
+      parseTrigger: (text, at) => parseTrigger(text, at.location, plan.escape),
       ...(await pullerFor(store, o)),
     });
     const target = await run.execute().finally(() => context.close());
@@ -126,7 +131,9 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
       const t0 = Date.now();
       o.progress.emit({ type: 'step-start', time: t0, step });
       try {
-        await writeOutput({ store, runner, stdout: o.stdout, ...(push ? { push } : {}) }, image, out, {
+        const onProgress = (bytes: number): void =>
+          o.progress.emit({ type: 'step-progress', time: Date.now(), step, action: 'writing', current: bytes });
+        await writeOutput({ store, runner, stdout: o.stdout, onProgress, ...(push ? { push } : {}) }, image, out, {
           names: o.tags,
           ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
         });
@@ -149,21 +156,6 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     };
   } finally {
     if (!o.store) await store.close();
-  }
-}
-
-/** An ONBUILD trigger is one Dockerfile line: plan it as the only instruction of a scratch stage. */
-function parseTrigger(text: string, at: FromInstruction): Instruction {
-  try {
-    const plan = planBuild(`FROM scratch\n${text}\n`, { file: at.location.file, buildArgs: {} });
-    const ins = plan.stages[0]?.instructions[0];
-    if (!ins) throw new Error('empty trigger');
-    return { ...ins, location: at.location } as Instruction;
-  } catch (e) {
-    throw new DockerfileError('ONBUILD_TRIGGER_INVALID', `the base image's ONBUILD trigger "${text}" is invalid: ${(e as Error).message}`, {
-      location: at.location,
-      cause: e,
-    });
   }
 }
 

@@ -3,7 +3,7 @@
 // namespace, so whiteouts are already applied and nothing is mounted on the host.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Compression, ImageRecord, Store } from '@tsbuild/layerstore';
@@ -22,6 +22,8 @@ export interface ExportDeps {
   store: Store;
   runner: RunnerApi;
   stdout: Writable;
+  /** Bytes written so far to a file destination, every now and then. */
+  onProgress?: (bytes: number) => void;
   /** Pushes a tagged image (the registry client), when the layer store offers one. */
   push?: (image: ImageRecord, name: string, opts: { insecure?: boolean }) => Promise<void>;
 }
@@ -81,7 +83,8 @@ async function withDest(deps: ExportDeps, dest: string, write: (w: Writable) => 
   // Write beside the destination and rename, so a failed export leaves no half archive behind.
   const tmp = `${dest}.tsbuild-${process.pid}.tmp`;
   const file = createWriteStream(tmp);
-  const { rename, rm } = await import('node:fs/promises');
+  // Archives of big images take a while (compression): report the bytes written now and then.
+  const timer = deps.onProgress ? setInterval(() => deps.onProgress?.(file.bytesWritten), 250) : undefined;
   try {
     await write(file);
     file.end();
@@ -91,6 +94,8 @@ async function withDest(deps: ExportDeps, dest: string, write: (w: Writable) => 
     file.destroy();
     await rm(tmp, { force: true });
     throw e;
+  } finally {
+    if (timer) clearInterval(timer);
   }
 }
 

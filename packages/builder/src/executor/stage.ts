@@ -44,6 +44,15 @@ export async function runStage(b: BuildRun, ps: PlannedStage): Promise<StageResu
 async function startStage(b: BuildRun, ps: PlannedStage, step: StepInfo): Promise<StageState> {
   const t0 = Date.now();
   b.services.progress.emit({ type: 'step-start', time: t0, step });
+  try {
+    return await resolveBase(b, ps, step, t0);
+  } catch (e) {
+    b.services.progress.emit({ type: 'step-error', time: Date.now(), step, durationMs: Date.now() - t0, message: (e as Error).message });
+    throw e;
+  }
+}
+
+async function resolveBase(b: BuildRun, ps: PlannedStage, step: StepInfo, t0: number): Promise<StageState> {
   const platform = ps.platform ?? b.plan.targetPlatform;
   let base: { config: StageState['config']; layers: StageState['layers']; key: string; created: string };
   switch (ps.base.kind) {
@@ -66,6 +75,16 @@ async function startStage(b: BuildRun, ps: PlannedStage, step: StepInfo): Promis
         created: createdOf(img.config, b.defaultCreated),
       };
       base.config.config ??= {};
+      if (img.config.architecture !== platform.architecture || img.config.os !== platform.os) {
+        // BuildKit's InvalidBaseImagePlatform: the build goes on, RUN steps will likely fail.
+        b.services.progress.emit({
+          type: 'warning',
+          time: Date.now(),
+          message: `InvalidBaseImagePlatform: base image ${ps.base.ref} is ${img.config.os}/${img.config.architecture}, the build targets ${platform.os}/${platform.architecture}`,
+          ...(step.file ? { file: step.file } : {}),
+          ...(step.line !== undefined ? { line: step.line } : {}),
+        });
+      }
       break;
     }
   }
@@ -113,16 +132,20 @@ function need(step: StepInfo | undefined, ins: Instruction): StepInfo {
   return step ?? { id: 0, label: 'onbuild', text: ins.original };
 }
 
-/** Errors of a step get the instruction's location and Dockerfile excerpt, once. */
+/**
+ * Errors of a step get the instruction's location and Dockerfile excerpt, once. Coded errors of the
+ * store and the runner (EINTEGRITY, RUNNER_EXEC...) become BuildErrors at the instruction, code kept.
+ */
 async function withLocation<T>(b: BuildRun, ins: Instruction, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof TsbuildError && !(e instanceof InternalError) && e.location === undefined && e.code !== 'BUILD_CANCELLED') {
-      const details = { ...e.details, excerpt: renderExcerpt(b.settings.dockerfileText, ins.location) };
-      const Ctor = e instanceof DockerfileError ? DockerfileError : BuildError;
-      throw new Ctor(e.code, e.message, { cause: e.cause, location: ins.location, hint: e.hint, details });
-    }
-    throw e;
+    if (e instanceof TsbuildError && (e instanceof InternalError || e.location !== undefined || e.code === 'BUILD_CANCELLED')) throw e;
+    const code = (e as { code?: unknown }).code;
+    if (!(e instanceof TsbuildError) && (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(code) || code === 'EINTERNAL')) throw e;
+    const err = e as Error & { code: string; hint?: string; details?: Record<string, unknown> };
+    const details = { ...(err.details ?? {}), excerpt: renderExcerpt(b.settings.dockerfileText, ins.location) };
+    const Ctor = e instanceof DockerfileError ? DockerfileError : BuildError;
+    throw new Ctor(err.code, err.message, { cause: e instanceof TsbuildError ? e.cause : e, location: ins.location, hint: err.hint, details });
   }
 }

@@ -1,6 +1,7 @@
 // Step numbering in BuildKit's manner: `#N` ids in Dockerfile order, and `[stage k/n]` labels
 // where only the steps that can change files count (FROM, RUN, COPY, ADD, WORKDIR); metadata
 // instructions are folded into the config and not shown as steps.
+import path from 'node:path';
 import type { Instruction } from '../instructions/types.js';
 import type { BuildPlan, PlannedStage } from '../plan/types.js';
 import type { StepInfo } from '../progress/index.js';
@@ -45,4 +46,11 @@ export class StepNumbers {
   extra(label: string, text: string): StepInfo {
     return { id: this.next++, label, text };
   }
+}
+
+/** "Dockerfile" or "sub/Dockerfile.dev" rather than an absolute path, in step titles. */
+export function displayName(file: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const rel = path.relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') ? rel : file;
 }

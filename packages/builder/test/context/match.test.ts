@@ -83,10 +83,20 @@ test(fails, '.env', 'COPY_EXCLUDED', 2);
 test(fails, 'logs/out.log', 'COPY_EXCLUDED', 3);
 test(fails, 'x.tmp', 'COPY_EXCLUDED', 4);
 test(fails, 'build/sub/y.o', 'COPY_EXCLUDED', 6);
-test(fails, '../marker', 'COPY_OUTSIDE_CONTEXT');
+// BuildKit joins every source onto "/": `..` is clamped, and what is missing then is "not found".
+test('clamped at the root, then missing', fails, '../marker', 'COPY_SOURCE_NOT_FOUND');
 test('a missing directory before a wildcard', fails, 'nodir/*.txt', 'COPY_SOURCE_NOT_FOUND');
 test('an excluded directory before a wildcard', fails, 'logs/*.log', 'COPY_EXCLUDED', 3);
-test(fails, '/../../marker', 'COPY_OUTSIDE_CONTEXT');
+test(fails, '/../../marker', 'COPY_SOURCE_NOT_FOUND');
+test('a missing directory before a wildcard, clamped', fails, '../nodir/*.txt', 'COPY_SOURCE_NOT_FOUND');
+
+test('a clamped source that is missing says it was clamped', (t) => {
+  const { ctx } = makeSandbox(TREE);
+  const err = t.throws(() => openContext(ctx).match(['../marker'])) as { code?: string; details?: { clamped?: boolean; path?: string } };
+  t.is(err.code, 'COPY_SOURCE_NOT_FOUND');
+  t.true(err.details?.clamped);
+  t.is(err.details?.path, 'marker');
+});
 
 test('a symlink to an excluded file is excluded', (t) => {
   const dir = makeTree({ ...TREE, 'env-link': { link: '.env' } });

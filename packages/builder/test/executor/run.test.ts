@@ -78,3 +78,11 @@ test('cache mounts are store state dirs, created with the asked owner and mode, 
   t.is(st.mode & 0o777, 0o700);
   t.true((m?.type === 'bind' ? m.source : '').startsWith(h.store.root));
 });
+
+test('an image without PATH still runs steps with the default PATH (not written to its config)', async (t) => {
+  const h = await harness();
+  await h.store.addImage('nopath', { config: { Env: ['A=1'] } });
+  const { result } = await h.build('FROM nopath\nRUN x\n');
+  t.deepEqual(h.runner.runs[0]?.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1']);
+  t.deepEqual(result.image.config.config.Env, ['A=1']);
+});

@@ -43,3 +43,13 @@ export function ownRunCgroups(parent: string): string[] {
     return [];
   }
 }
+
+/**
+ * Lines of host mountinfo `after` that are not in `before` and concern us: mounted under one of
+ * `roots` or naming one of them. Other processes on the machine mount things too (other builds,
+ * benches), so the tests compare only what could be ours instead of the whole table.
+ */
+export function ourNewMounts(before: string, after: string, roots: string[]): string[] {
+  const old = new Set(before.split('\n'));
+  return after.split('\n').filter((l) => l !== '' && !old.has(l) && roots.some((r) => l.includes(r)));
+}

@@ -1,0 +1,201 @@
+// CLN-02, CLN-03, CLN-04, CRASH-03 and CRASH-04 (SECURITY.md §4) through the CLI: background and
+// orphaned step processes, exit codes, SIGINT / SIGTERM / SIGKILL of the builder during a RUN. After
+// each: no step process left, no mount below the test dir, `tsbuild verify` clean, the next build works.
+import test from 'ava';
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BASE,
+  buildText,
+  canMakeBase,
+  cli,
+  collect,
+  isRoot,
+  mountsBelow,
+  outputIncludes,
+  pidsWithArg,
+  sandbox,
+  sentinel,
+  startCli,
+  waitFor,
+  writeTree,
+  type Sandbox,
+} from './helpers.js';
+
+const serial = canMakeBase && isRoot ? test.serial : test.skip;
+
+/** A sleep whose argv is unique to this test: `sleep 1000.<random>` (busybox takes fractions). */
+function uniqueSleep(): string {
+  return `1000.${randomInt(100_000, 999_999)}`;
+}
+
+/** Mounts of the host namespace that belong to this sandbox or to a tsbuild process `pid`. */
+function leftoverMounts(sb: Sandbox, pid: number | undefined): string[] {
+  const mine = mountsBelow(sb.dir);
+  const shm = pid === undefined ? [] : mountsBelow('/dev/shm').filter((m) => m.includes(`-${pid}-`));
+  return [...mine, ...shm];
+}
+
+async function verifyClean(t: import('ava').ExecutionContext, sb: Sandbox, when: string): Promise<void> {
+  const v = await cli(sb.root, ['verify']);
+  t.is(v.code, 0, `${when}: verify\n${v.stdout}\n${v.stderr}`);
+}
+
+async function nextBuildWorks(t: import('ava').ExecutionContext, sb: Sandbox, when: string): Promise<void> {
+  const t0 = Date.now();
+  const r = await buildText(sb, `FROM ${BASE}\nRUN echo after > /after\n`, [], { timeoutMs: 60_000 });
+  t.is(r.code, 0, `${when}: the next build\n${r.stderr}`);
+  t.true(Date.now() - t0 < 30_000, `${when}: the next build did not wait for a lock`);
+}
+
+serial('CLN-03: CLI exit codes are distinct and errors name the line and the status', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const ok = await buildText(sb, `FROM ${BASE}\nRUN false || true\n`);
+  t.is(ok.code, 0, ok.stderr);
+
+  const exit3 = await buildText(sb, `FROM ${BASE}\nRUN true\nRUN exit 3\n`);
+  t.is(exit3.code, 1);
+  t.regex(exit3.stderr, /Dockerfile\.\d+:3\b/, 'the failing line');
+  t.regex(exit3.stderr, /RUN_FAILED/);
+  t.regex(exit3.stderr, /\b3\b/);
+
+  const killed = await buildText(sb, `FROM ${BASE}\nRUN sh -c 'kill -9 $$'\n`);
+  t.is(killed.code, 1);
+  t.regex(killed.stderr, /Dockerfile\.\d+:2\b/);
+  t.regex(killed.stderr, /137|SIGKILL/);
+
+  const parse = await buildText(sb, `FROM ${BASE}\nFROB x\n`);
+  t.is(parse.code, 2, parse.stderr);
+  t.regex(parse.stderr, /Dockerfile\.\d+:2\b/);
+
+  const missing = await buildText(sb, 'FROM localhost/no-such-image-here:1\nRUN true\n', [], { timeoutMs: 60_000 });
+  t.is(missing.code, 1, missing.stderr);
+  t.regex(missing.stderr, /FROM_IMAGE_NOT_FOUND/);
+
+  const usage = await cli(sb.root, ['build', '--no-such-flag', sb.ctx]);
+  t.is(usage.code, 2);
+
+  const missingFile = await buildText(sb, `FROM ${BASE}\nCOPY nothere /x\n`);
+  t.is(missingFile.code, 1);
+  t.regex(missingFile.stderr, /Dockerfile\.\d+:2\b/);
+});
+
+serial('CLN-02: background processes of a RUN are gone when it ends; the next COPY sees a quiet rootfs', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const S = await sentinel(sb.dir);
+  const s1 = uniqueSleep();
+  const s2 = uniqueSleep();
+  const s3 = uniqueSleep();
+  const name = `cln02-${randomInt(1e9)}`;
+  await writeTree(sb.ctx, { [name]: 'copied\n' });
+  const t0 = Date.now();
+  // The third RUN leaves a "daemon" that keeps swapping /x between a dir and a symlink to /.
+  const r = await buildText(
+    sb,
+    `FROM ${BASE}\nRUN sleep ${s1} & true\nRUN (nohup sleep ${s2} > /dev/null 2>&1 &) ; true\n` +
+      `RUN (while :; do rm -rf /x; ln -sfn / /x; rm -f /x; mkdir -p /x; sleep ${s3} & done) > /dev/null 2>&1 & sleep 0.5\n` +
+      `COPY ${name} /x/\nRUN ls /x > /tmp/x-list\n`,
+    ['-o', `type=local,dest=${path.join(sb.dir, 'out')}`],
+  );
+  t.is(r.code, 0, r.stderr);
+  t.true(Date.now() - t0 < 60_000, 'no step waited for its background processes');
+  for (const s of [s1, s2, s3]) t.deepEqual(pidsWithArg(s), [], `sleep ${s} is gone`);
+  t.false(existsSync(`/${name}`), 'the COPY did not follow a raced symlink to the host root');
+  t.is(await readFile(path.join(sb.dir, 'out/x', name), 'utf8'), 'copied\n');
+  t.deepEqual(await S.changes(), []);
+  t.deepEqual(leftoverMounts(sb, undefined), []);
+});
+
+serial('CLN-04: orphans are reaped inside the step (no zombies); SIGTERM stops the build with 143', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const out = path.join(sb.dir, 'out');
+  const r = await buildText(sb, `FROM ${BASE}\nRUN (sleep 0.2 &) ; (true &) ; sleep 1; ps -o stat,comm > /tmp/ps\n`, ['-o', `type=local,dest=${out}`]);
+  t.is(r.code, 0, r.stderr);
+  const ps = await readFile(path.join(out, 'tmp/ps'), 'utf8');
+  t.false(/^\s*Z/m.test(ps), ps);
+
+  const sleep = uniqueSleep();
+  const df = path.join(sb.dir, 'Dockerfile.term');
+  await writeFile(df, `FROM ${BASE}\nRUN echo started; sleep ${sleep}\n`);
+  const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, sb.ctx]);
+  const done = collect(child, 60_000);
+  await outputIncludes(child, 'started');
+  const sent = Date.now();
+  child.kill('SIGTERM');
+  const res = await done;
+  t.is(res.code, 143, res.stderr);
+  t.true(Date.now() - sent < 10_000);
+  t.true(await waitFor(() => pidsWithArg(sleep).length === 0, 5_000), 'the step is gone');
+  t.deepEqual(leftoverMounts(sb, child.pid), []);
+  await verifyClean(t, sb, 'after SIGTERM');
+});
+
+serial('CRASH-03: SIGINT during a RUN exits 130 within 10 s, leaves nothing, and the next build works', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const sleep = uniqueSleep();
+  const df = path.join(sb.dir, 'Dockerfile.int');
+  await writeFile(df, `FROM ${BASE}\nRUN echo one > /one\nRUN echo started; sleep ${sleep}\n`);
+  const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, sb.ctx]);
+  const done = collect(child, 60_000);
+  await outputIncludes(child, 'started');
+  t.is(pidsWithArg(sleep).length, 1, 'the step runs');
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const res = await done;
+  t.is(res.code, 130, res.stderr);
+  t.true(Date.now() - sent < 10_000, `exited after ${Date.now() - sent} ms`);
+  t.deepEqual(pidsWithArg(sleep), [], 'no step process is left');
+  t.deepEqual(leftoverMounts(sb, child.pid), [], 'no mount is left');
+  await verifyClean(t, sb, 'after SIGINT');
+  await nextBuildWorks(t, sb, 'after SIGINT');
+});
+
+serial('CRASH-03: a second SIGINT exits at once (≤ 2 s) with 130', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const sleep = uniqueSleep();
+  const df = path.join(sb.dir, 'Dockerfile.int2');
+  // A step that ignores SIGTERM/SIGINT makes the clean stop take a while; the second ^C cuts it short.
+  await writeFile(df, `FROM ${BASE}\nRUN trap '' INT TERM; echo started; sleep ${sleep}\n`);
+  const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, sb.ctx]);
+  const done = collect(child, 60_000);
+  await outputIncludes(child, 'started');
+  child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 50));
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const res = await done;
+  t.is(res.code, 130, res.stderr);
+  t.true(Date.now() - sent < 2_000, `exited after ${Date.now() - sent} ms`);
+  // Whatever the quick exit left, the step itself must not outlive the builder for long (pdeathsig),
+  // and the next invocation recovers.
+  t.true(await waitFor(() => pidsWithArg(sleep).length === 0, 5_000), 'the step died with the builder');
+  await nextBuildWorks(t, sb, 'after a second SIGINT');
+  await verifyClean(t, sb, 'after a second SIGINT and a build');
+  t.deepEqual(leftoverMounts(sb, undefined), []);
+});
+
+serial('CRASH-04: SIGKILL of the CLI during RUN sleep: the step dies within 5 s and the next build works', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const sleep = uniqueSleep();
+  const df = path.join(sb.dir, 'Dockerfile.kill');
+  await writeFile(df, `FROM ${BASE}\nCOPY . /ctx/\nRUN echo started; sleep ${sleep}\n`);
+  await writeTree(sb.ctx, { 'a.txt': 'a\n' });
+  const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, sb.ctx]);
+  const done = collect(child, 60_000);
+  await outputIncludes(child, 'started');
+  t.is(pidsWithArg(sleep).length, 1, 'the step runs');
+  child.kill('SIGKILL');
+  await done;
+  t.true(await waitFor(() => pidsWithArg(sleep).length === 0, 5_000), 'the step died within 5 s');
+  t.deepEqual(leftoverMounts(sb, child.pid), [], 'no mount of the killed build is left on the host');
+  await nextBuildWorks(t, sb, 'after SIGKILL');
+  await verifyClean(t, sb, 'after SIGKILL and a build');
+});
