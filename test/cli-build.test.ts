@@ -32,11 +32,13 @@ async function ctxWith(dir: string, dockerfile: string): Promise<string> {
 }
 
 let root = '';
+let cleanup = async (): Promise<void> => undefined;
 test.before(async () => {
   if (!haveBusybox) return;
-  root = (await tempDir('tsbuild-cli-')).dir;
+  ({ dir: root, cleanup } = await tempDir('tsbuild-cli-'));
   await storeWithBusybox(path.join(root, 'store'));
 });
+test.after.always(() => cleanup());
 
 run('tsbuild -q -t demo fixtures/demo prints only the image id; tsbuild run demo runs its CMD', async (t) => {
   const b = await start(path.join(root, 'store'), ['-q', '-t', 'demo', path.join(FIXTURES, 'demo')]).done;

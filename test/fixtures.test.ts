@@ -35,12 +35,13 @@ const fixtures = existsSync(FIXTURES)
 
 const build = await loadBuild();
 let root = '';
+let cleanup = async (): Promise<void> => undefined;
 test.before(async () => {
   if (!haveBusybox) return;
-  const t = await tempDir('tsbuild-fixtures-');
-  root = t.dir;
+  ({ dir: root, cleanup } = await tempDir('tsbuild-fixtures-'));
   await storeWithBusybox(root);
 });
+test.after.always(() => cleanup());
 
 for (const name of fixtures) {
   const expect = JSON.parse(readFileSync(path.join(FIXTURES, name, 'expect.json'), 'utf8')) as Expect;

@@ -144,7 +144,7 @@ serial('CRASH-03: SIGINT during a RUN exits 130 within 10 s, leaves nothing, and
   const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, sb.ctx]);
   const done = collect(child, 60_000);
   await outputIncludes(child, 'started');
-  t.is(pidsWithArg(sleep).length, 1, 'the step runs');
+  t.true(await waitFor(() => pidsWithArg(sleep).length === 1, 5_000), 'the step runs');
   const sent = Date.now();
   child.kill('SIGINT');
   const res = await done;
@@ -191,7 +191,7 @@ serial('CRASH-04: SIGKILL of the CLI during RUN sleep: the step dies within 5 s 
   const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, sb.ctx]);
   const done = collect(child, 60_000);
   await outputIncludes(child, 'started');
-  t.is(pidsWithArg(sleep).length, 1, 'the step runs');
+  t.true(await waitFor(() => pidsWithArg(sleep).length === 1, 5_000), 'the step runs');
   child.kill('SIGKILL');
   await done;
   t.true(await waitFor(() => pidsWithArg(sleep).length === 0, 5_000), 'the step died within 5 s');

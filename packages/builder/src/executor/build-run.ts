@@ -28,12 +28,12 @@ export interface BuildRunDeps {
   digestContextPath(rel: string): Promise<string>;
   /** The context's .dockerignore rules: RUN --mount binds of the context do not see ignored files. */
   contextIgnore?: ExclusionRules;
-  /** Copy-specific services (the context, ignore rules...). */
-  copy: Omit<CopyDeps, keyof RunDeps | 'mounts' | 'sources'>;
+  /** What COPY/ADD need besides the build's own services: the context, user lookup, tar extraction. */
+  copy: Pick<CopyDeps, 'context' | 'lookupUser' | 'extractTar'>;
   /** Parses an ONBUILD trigger's text into an instruction. */
   parseTrigger(text: string, at: FromInstruction): Instruction;
   /** Fetches an image into the store when `--pull` is set or it is missing; undefined = no registry. */
-  pullImage?: (ref: string) => Promise<ImageRecord | undefined>;
+  pullImage?: (ref: string) => Promise<ImageRecord>;
 }
 
 export class BuildRun {
@@ -98,7 +98,7 @@ export class BuildRun {
       },
     };
     this.workdirDeps = { ...fsEnv, mounts: this.mounts };
-    this.copyDeps = { ...this.runDeps, ...deps.copy, mounts: this.mounts, sources: this.sources } as CopyDeps;
+    this.copyDeps = { ...fsEnv, ...deps.copy, mounts: this.mounts, sources: this.sources };
   }
 
   /** Runs every stage the target needs and returns the target's result. */
@@ -164,22 +164,19 @@ export class BuildRun {
     return p;
   }
 
+  /** With --pull the registry is asked first (docker build --pull); else the store, then the registry. */
   private async findImage(ref: string): Promise<ImageRecord> {
     const { store } = this.services;
-    if (this.settings.pull && this.deps.pullImage) {
-      const pulled = await this.deps.pullImage(ref);
-      if (pulled) return pulled;
-    }
+    if (this.settings.pull && this.deps.pullImage) return this.deps.pullImage(ref);
     const found = await store.images.resolve(ref);
     if (found) return found;
-    if (this.deps.pullImage && !this.settings.pull) {
-      const pulled = await this.deps.pullImage(ref).catch((e: unknown) => {
+    if (this.deps.pullImage) {
+      return this.deps.pullImage(ref).catch((e: unknown) => {
         throw new BuildError('FROM_IMAGE_NOT_FOUND', `image "${ref}" is not in the store and could not be pulled: ${(e as Error).message}`, {
           cause: e,
           hint: `load it with "tsbuild load -i IMAGE.tar ${ref}" or check the name`,
         });
       });
-      if (pulled) return pulled;
     }
     throw new BuildError('FROM_IMAGE_NOT_FOUND', `image "${ref}" is not in the store`, {
       hint: `load it with "tsbuild load -i IMAGE.tar ${ref}" or pull it with "tsbuild pull ${ref}"`,

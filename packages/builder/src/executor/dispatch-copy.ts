@@ -3,7 +3,7 @@
 // step's layer. Sources from the context are keyed by content digest and mode (the context's stat
 // cache), sources from another stage or image by that stage's chain key.
 import type { EntryDigest, MatchOptions, MatchResult } from '../context/index.js';
-import { copyCacheInputs, copyInto, copyParamsOf, rootfsSourceRoot, type CopySource, type UserLookup } from '../copy/index.js';
+import { copyCacheInputs, copyInto, copyParamsOf, rootfsSourceRoot, type CopySource, type ExtractTar, type UserLookup } from '../copy/index.js';
 import type { ExpandedAdd, ExpandedCopy } from '../instructions/types.js';
 import type { StepInfo } from '../progress/index.js';
 import { configInputs } from './config-inputs.js';
@@ -30,7 +30,7 @@ export interface CopyDeps extends FsStepEnv {
   sources: SourceResolver;
   context: CopyContext;
   lookupUser: UserLookup;
-  extractTar?: (source: NodeJS.ReadableStream, targetDir: string, opts?: { chown?: { uid: number; gid: number } }) => Promise<void>;
+  extractTar?: ExtractTar;
 }
 
 export async function dispatchCopy(deps: CopyDeps, state: StageState, ins: ExpandedCopy | ExpandedAdd, step: StepInfo): Promise<void> {
@@ -67,7 +67,7 @@ export async function dispatchCopy(deps: CopyDeps, state: StageState, ins: Expan
           destRoot: root,
           source,
           lookupUser: deps.lookupUser,
-          ...(deps.extractTar ? { extractTar: deps.extractTar as never } : {}),
+          ...(deps.extractTar ? { extractTar: deps.extractTar } : {}),
           ...(deps.settings.sourceDateEpoch !== undefined ? { sourceDateEpoch: deps.settings.sourceDateEpoch } : {}),
         });
         // Skipped special files and the like: worth a line, not a failure.

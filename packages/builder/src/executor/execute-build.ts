@@ -12,6 +12,7 @@ import { displayName } from './steps.js';
 import { StepCache } from './cache.js';
 import { openCopyContext } from './context-adapter.js';
 import { writeOutput, type OutputSpec } from './export.js';
+import { pullerFor, pusherFor } from './registry.js';
 import { cloneConfig, setLabels } from './image-config.js';
 import type { SecretSource } from '../mounts/index.js';
 import type { RunnerApi } from './types.js';
@@ -42,6 +43,8 @@ export interface ExecuteBuildOptions {
   /** Services to use instead of the real ones (tests). */
   store?: Store;
   runner?: RunnerApi;
+  /** False: never contact a registry (tests with fakes). */
+  registry?: boolean;
   /** Context options for tests (racy window, counted fs). */
   contextOptions?: Partial<OpenContextOptions>;
 }
@@ -85,6 +88,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     if (unused.length > 0) {
       o.progress.emit({ type: 'warning', time: Date.now(), message: `build args not consumed by any built stage: ${unused.join(', ')}` });
     }
+    const registryOptions = { pull: o.pull, ...(o.platform ? { platform: o.platform } : {}), ...(o.signal ? { signal: o.signal } : {}) };
     const runner = o.runner ?? ((await import('@tsbuild/runner')) as unknown as RunnerApi);
     const run = new BuildRun({
       plan,
@@ -112,10 +116,10 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
           if (!runner.resolveUser) throw new InternalError('the runner has no resolveUser');
           return runner.resolveUser(rootDir, user);
         },
-        extractTar: (s, d, opts) => store.layers.extractTar(s as never, d, opts),
+        extractTar: (s, d, opts) => store.layers.extractTar(s, d, opts),
       },
       parseTrigger: (text, at) => parseTrigger(text, at.location, plan.escape),
-      ...(await pullerFor(store, o)),
+      ...(o.registry === false ? {} : { pullImage: pullerFor(store, registryOptions) }),
     });
     const target = await run.execute().finally(() => context.close());
 
@@ -124,7 +128,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     if (labels.length > 0) setLabels(config.config, labels);
     config.created = config.history?.at(-1)?.created ?? run.epochIso;
     const image = await store.images.write({ config, layers: target.layers, tags: o.tags });
-    const push = await pusherFor(store, o);
+    const push = o.registry === false ? undefined : pusherFor(store, o.signal);
     for (const out of o.outputs) {
       // Exports can be the longest part of a build (compression): each is a step people can watch.
       const step = run.steps.extra('output', `exporting to ${describeOutput(out)}`);
@@ -157,36 +161,6 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
   } finally {
     if (!o.store) await store.close();
   }
-}
-
-/** The registry client's pull, when the layer store has one. */
-async function pullerFor(store: Store, o: ExecuteBuildOptions): Promise<{ pullImage?: (ref: string) => Promise<ImageRecord | undefined> }> {
-  const ls = (await import('@tsbuild/layerstore')) as unknown as {
-    pull?: (store: Store, ref: string, opts: Record<string, unknown>) => Promise<{ image?: ImageRecord } | ImageRecord | undefined>;
-  };
-  const pull = ls.pull;
-  if (typeof pull !== 'function') return {};
-  return {
-    pullImage: async (ref) => {
-      const r = await pull(store, ref, { pull: o.pull, ...(o.platform ? { platform: o.platform } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      if (r && 'manifestDigest' in r) return r;
-      return r && 'image' in r ? r.image : undefined;
-    },
-  };
-}
-
-/** The registry client's push, when the layer store has one: pushes the tag `name` to `dest`. */
-async function pusherFor(store: Store, o: ExecuteBuildOptions): Promise<((image: ImageRecord, dest: string, opts: { insecure?: boolean }) => Promise<void>) | undefined> {
-  const ls = (await import('@tsbuild/layerstore')) as unknown as {
-    push?: (store: Store, name: string, dest?: string, opts?: Record<string, unknown>) => Promise<unknown>;
-  };
-  const push = ls.push;
-  if (typeof push !== 'function') return undefined;
-  return async (image, dest, opts) => {
-    // push reads the image by a name in the store: tag it with the destination first.
-    await store.images.tag(image.manifestDigest, dest);
-    await push(store, dest, dest, { ...(opts.insecure ? { insecure: true } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-  };
 }
 
 function describeOutput(out: OutputSpec): string {

@@ -43,8 +43,8 @@ async function describeTree(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-export async function fakeStore(): Promise<FakeStore> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'fake-store-'));
+export async function fakeStore(parent = os.tmpdir()): Promise<FakeStore> {
+  const root = await mkdtemp(path.join(parent, 'fake-store-'));
   const snapshots = path.join(root, 'snapshots');
   await mkdir(snapshots, { recursive: true });
   const blobs = new Set<string>();

@@ -1,5 +1,6 @@
 // Builds a Dockerfile with the fake store and runner (see fakes.ts) from a context written to a
 // temp dir, returning what the executor reported.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +16,14 @@ export interface Harness {
   build(dockerfile: string, opts?: Partial<ExecuteBuildOptions>): Promise<{ result: ExecuteBuildResult; progress: RecordedProgress }>;
 }
 
+// Every harness lives below one temp dir per test process, removed when the process exits.
+const base = mkdtempSync(path.join(os.tmpdir(), 'tsbuild-exec-tests-'));
+process.on('exit', () => rmSync(base, { recursive: true, force: true }));
+
 export async function harness(): Promise<Harness> {
-  const store = await fakeStore();
+  const store = await fakeStore(base);
   const runner = fakeRunner();
-  const ctx = await mkdtemp(path.join(os.tmpdir(), 'exec-ctx-'));
+  const ctx = await mkdtemp(path.join(base, 'ctx-'));
   const h: Harness = {
     store,
     runner,
@@ -53,6 +58,7 @@ export async function harness(): Promise<Harness> {
         runner,
         // Files written a moment ago are "racy" for the stat cache; these tests control time.
         contextOptions: { racyWindowMs: 0 },
+        registry: false,
         ...opts,
       });
       return { result, progress };

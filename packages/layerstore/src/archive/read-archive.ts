@@ -46,10 +46,21 @@ export function lookupFile(c: ArchiveContents, key: string): { digest: Digest; s
   return undefined;
 }
 
+/** The tar parser's own errors (bad header, truncated entry) say the archive is broken, not tsbuild. */
+function asArchiveError(e: unknown): unknown {
+  if (e instanceof StoreError || !(e instanceof Error)) return e;
+  if (/tar|header|unexpected end|gzip|zlib|incorrect header check|premature close/i.test(e.message) || (e as { code?: string }).code?.startsWith('Z_')) {
+    return new StoreError('EARCHIVE', `the archive is not a readable tar: ${e.message}`, { cause: e });
+  }
+  return e;
+}
+
 export async function readArchive(source: Readable, blobs: BlobStore): Promise<ArchiveContents> {
   const contents: ArchiveContents = { files: new Map(), documents: new Map(), links: new Map() };
   const extract = tar.extract();
   const feeding = pipeline(source, gunzipIfNeeded, extract);
+  // Awaited after the entries are consumed; until then a truncated input must not be an unhandled rejection.
+  feeding.catch(() => undefined);
   let count = 0;
   const seen = new Set<string>();
   try {
@@ -82,7 +93,7 @@ export async function readArchive(source: Readable, blobs: BlobStore): Promise<A
   } catch (e) {
     extract.destroy();
     await feeding.catch(() => undefined);
-    throw e;
+    throw asArchiveError(e);
   }
   return contents;
 }
@@ -112,6 +123,7 @@ async function* gunzipIfNeeded(source: AsyncIterable<Buffer>): AsyncGenerator<Bu
   }
   const gunzip = createGunzip();
   const feeding = pipeline(Readable.from(all()), gunzip);
+  feeding.catch(() => undefined); // observed by the await below, or by the loop's own error
   for await (const chunk of gunzip) yield chunk as Buffer;
   await feeding;
 }
