@@ -15,6 +15,11 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+/* Layer commit reads the upper dir as a plain diff: a renamed dir must be copied up whole (not stored
+ * as a redirect xattr) and a chown must copy the data (not a metacopy stub). These are the kernel's
+ * defaults here; saying so keeps them off where a distribution turns them on. */
+#define NO_REDIRECTS ",redirect_dir=off,metacopy=off"
+
 /* Length of the byte prefix that p shares with the first plen bytes of base. */
 static size_t shared_prefix(const char *base, size_t plen, const char *p) {
   size_t i = 0;
@@ -39,7 +44,7 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
   memcpy(dir, base, plen);
   dir[plen] = '\0';
 
-  size_t cap = 64 + strlen(upper) + strlen(work);
+  size_t cap = 64 + sizeof NO_REDIRECTS + strlen(upper) + strlen(work);
   for (int i = 0; i < nlowers; i++) cap += strlen(lowers[i]) + 12;
   char *opts = malloc(cap);
   if (!opts) { errno = ENOMEM; snprintf(err, errlen, "out of memory"); return -1; }
@@ -47,7 +52,7 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
   for (int i = 0; i < nlowers; i++) {
     n += (size_t)snprintf(opts + n, cap - n, "%s%s", i ? ":" : "", lowers[i] + plen);
   }
-  n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s", upper + plen, work + plen);
+  n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s%s", upper + plen, work + plen, NO_REDIRECTS);
   int linkfd = -1;
   /* the kernel copies one page of options; anything longer would be cut */
   if (n >= 4096) {
@@ -71,7 +76,7 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
     }
     n = (size_t)snprintf(opts, cap, "lowerdir=");
     for (int i = 0; i < nlowers; i++) n += (size_t)snprintf(opts + n, cap - n, "%s%d", i ? ":" : "", i);
-    n += (size_t)snprintf(opts + n, cap - n, ",upperdir=u,workdir=w");
+    n += (size_t)snprintf(opts + n, cap - n, ",upperdir=u,workdir=w%s", NO_REDIRECTS);
     if (n >= 4096) {
       snprintf(err, errlen, "overlay options are %zu bytes (limit 4095) for %d layers", n, nlowers);
       umount2(target, MNT_DETACH);

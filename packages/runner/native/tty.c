@@ -63,6 +63,8 @@ int tty_relay(int master, pid_t child) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGCHLD, &sa, NULL);
   sigaction(SIGWINCH, &sa, NULL); /* relayed by the monitor when tsbuild's terminal is resized */
+  /* the payload may have exited before the handler existed: look once right away */
+  on_chld(SIGCHLD);
   /* the terminal, if ours is one, goes raw: the step's pty does the line discipline */
   struct termios saved;
   int raw = isatty(0) && tcgetattr(0, &saved) == 0;

@@ -5,7 +5,8 @@ import { RunnerError } from './errors.js';
 import type { ResolvedUser } from './types.js';
 
 /** 2^32-1 is the kernel's "no change" id, so the largest usable id is 2^32-2. */
-export const MAX_ID = 4294967294;
+// Docker (and BuildKit) refuse ids above 2^31-1; so do we, everywhere (COPY --chown too): see SECURITY.md RT-06.
+export const MAX_ID = 2147483647;
 
 interface PasswdEntry { name: string; uid: number; gid: number; home: string }
 interface GroupEntry { name: string; gid: number; members: string[] }

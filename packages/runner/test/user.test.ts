@@ -35,7 +35,7 @@ const cases: [string, { uid: number; gid: number; additionalGids: number[]; home
   ['1000:1000', { uid: 1000, gid: 1000, additionalGids: [], home: '/home/app' }],
   ['4242', { uid: 4242, gid: 0, additionalGids: [], home: '/' }],
   ['4242:4343', { uid: 4242, gid: 4343, additionalGids: [], home: '/' }],
-  ['4294967294', { uid: 4294967294, gid: 0, additionalGids: [], home: '/' }],
+  ['2147483647', { uid: 2147483647, gid: 0, additionalGids: [], home: '/' }],
 ];
 for (const [spec, want] of cases) {
   test.serial(`USER "${spec}"`, async (t) => {
@@ -48,6 +48,8 @@ for (const [spec, code] of [
   ['app:ghosts', 'RUNNER_USER_NOT_FOUND'],
   ['-1', 'RUNNER_USER_INVALID'],
   ['1000:-1', 'RUNNER_USER_INVALID'],
+  ['2147483648', 'RUNNER_USER_INVALID'],
+  ['4294967294', 'RUNNER_USER_INVALID'],
   ['4294967295', 'RUNNER_USER_INVALID'],
   ['4294967296', 'RUNNER_USER_INVALID'],
   ['99999999999999999999', 'RUNNER_USER_INVALID'],

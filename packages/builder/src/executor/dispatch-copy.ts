@@ -8,7 +8,7 @@ import type { ExpandedAdd, ExpandedCopy } from '../instructions/types.js';
 import type { StepInfo } from '../progress/index.js';
 import { configInputs } from './config-inputs.js';
 import { copyCreatedBy } from './created-by.js';
-import { runFsStep, type FsStepEnv } from './fs-step.js';
+import { beforeLookup, runFsStep, type FsStepEnv } from './fs-step.js';
 import type { LazyMountSession } from './mount-session.js';
 import type { SourceResolver } from './sources.js';
 import type { StageState } from './state.js';
@@ -40,13 +40,15 @@ export async function dispatchCopy(deps: CopyDeps, state: StageState, ins: Expan
   const inputs: Record<string, string> = { ...configInputs(cc) };
   // The context is matched once: the same entries give the key and, on a miss, what is copied.
   let matched: MatchResult | undefined;
-  if (from !== undefined) {
-    Object.assign(inputs, copyCacheInputs(params, []), { 'copy:from': await deps.sources.keyOf(from) });
-  } else {
-    const excludes = params.excludes ?? [];
-    matched = deps.context.match(params.sources, excludes.length > 0 ? { excludes } : {});
-    Object.assign(inputs, copyCacheInputs(params, deps.context.entryDigests(matched.entries)));
-  }
+  await beforeLookup(deps, step, async () => {
+    if (from !== undefined) {
+      Object.assign(inputs, copyCacheInputs(params, []), { 'copy:from': await deps.sources.keyOf(from) });
+    } else {
+      const excludes = params.excludes ?? [];
+      matched = deps.context.match(params.sources, excludes.length > 0 ? { excludes } : {});
+      Object.assign(inputs, copyCacheInputs(params, deps.context.entryDigests(matched.entries)));
+    }
+  });
   const flags = [
     ...(from !== undefined ? [`--from=${from}`] : []),
     ...ins.rawFlags.filter((f) => /^--(chown|chmod|link|parents|exclude)\b/.test(f)),

@@ -10,7 +10,7 @@ import { renderExcerpt } from '../progress/error-report.js';
 import type { StepInfo } from '../progress/index.js';
 import { configInputs } from './config-inputs.js';
 import { runCreatedBy } from './created-by.js';
-import { runFsStep, throwIfCancelled, type FsStepEnv } from './fs-step.js';
+import { beforeLookup, runFsStep, throwIfCancelled, type FsStepEnv } from './fs-step.js';
 import { DEFAULT_PATH, getEnv, shellOf } from './image-config.js';
 import type { LazyMountSession } from './mount-session.js';
 import { RUNTIME_STUBS } from './rootfs.js';
@@ -56,13 +56,15 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
     ...Object.fromEntries(args.map(([k, v]) => [`arg:${k}`, v])),
   };
   // What a mount shows is part of the key: a context bind by content, a stage by its chain key.
-  for (const [i, m] of run.resolvedMounts.entries()) {
-    let content = '';
-    if (m.type === 'bind' || (m.type === 'cache' && m.from !== undefined)) {
-      content = m.from === undefined ? await deps.digestContextPath(m.source ?? '/') : await deps.keyOf(m.from);
+  await beforeLookup(deps, step, async () => {
+    for (const [i, m] of run.resolvedMounts.entries()) {
+      let content = '';
+      if (m.type === 'bind' || (m.type === 'cache' && m.from !== undefined)) {
+        content = m.from === undefined ? await deps.digestContextPath(m.source ?? '/') : await deps.keyOf(m.from);
+      }
+      inputs[`mount:${i}`] = `${mountKeyOf(m)}${content ? ` ${content}` : ''}`;
     }
-    inputs[`mount:${i}`] = `${mountKeyOf(m)}${content ? ` ${content}` : ''}`;
-  }
+  });
 
   await runFsStep(deps, state, {
     step,

@@ -137,7 +137,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
       try {
         const onProgress = (bytes: number): void =>
           o.progress.emit({ type: 'step-progress', time: Date.now(), step, action: 'writing', current: bytes });
-        await writeOutput({ store, runner, stdout: o.stdout, onProgress, ...(push ? { push } : {}) }, image, out, {
+        await writeOutput({ store, runner, stdout: o.stdout, onProgress, ...(o.signal ? { signal: o.signal } : {}), ...(push ? { push } : {}) }, image, out, {
           names: o.tags,
           ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
         });

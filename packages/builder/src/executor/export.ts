@@ -22,6 +22,8 @@ export interface ExportDeps {
   store: Store;
   runner: RunnerApi;
   stdout: Writable;
+  /** Aborting stops a file export (its destination stream is destroyed, the temp file removed). */
+  signal?: AbortSignal;
   /** Bytes written so far to a file destination, every now and then. */
   onProgress?: (bytes: number) => void;
   /** Pushes a tagged image (the registry client), when the layer store offers one. */
@@ -85,10 +87,22 @@ async function withDest(deps: ExportDeps, dest: string, write: (w: Writable) => 
   const file = createWriteStream(tmp);
   // Archives of big images take a while (compression): report the bytes written now and then.
   const timer = deps.onProgress ? setInterval(() => deps.onProgress?.(file.bytesWritten), 250) : undefined;
+  // Errors reach us through write()'s promise; a destroyed stream must not also throw unhandled.
+  file.on('error', () => undefined);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new BuildError('BUILD_CANCELLED', 'the export was cancelled'));
+    if (deps.signal?.aborted) onAbort();
+    else deps.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    await write(file);
+    const writing = write(file);
+    writing.catch(() => undefined);
+    // The exporter may not notice a cancel until it next writes: stop waiting for it at once.
+    await Promise.race([writing, aborted]);
     file.end();
-    await finished(file);
+    await Promise.race([finished(file), aborted]);
     await rename(tmp, dest);
   } catch (e) {
     file.destroy();
@@ -96,6 +110,7 @@ async function withDest(deps: ExportDeps, dest: string, write: (w: Writable) => 
     throw e;
   } finally {
     if (timer) clearInterval(timer);
+    if (onAbort) deps.signal?.removeEventListener('abort', onAbort);
   }
 }
 

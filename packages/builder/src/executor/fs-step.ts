@@ -2,7 +2,6 @@
 // look the cache up; on a hit reuse the recorded layer; on a miss run the step into a fresh overlay
 // upper dir over the parent's snapshots, commit it as a layer, and record it. Every path ends with
 // the work area removed, whatever happened.
-import path from 'node:path';
 import type { WorkArea } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import type { StepInfo } from '../progress/index.js';
@@ -94,6 +93,21 @@ function apply(state: StageState, rec: StepRecordValue, createdBy: string, setti
   state.created = created;
 }
 
+/**
+ * Runs the part of a step that comes before its cache lookup (matching and digesting sources,
+ * resolving `--from`); a failure there is shown as that step's error, as if it had started.
+ */
+export async function beforeLookup<T>(env: FsStepEnv, step: StepInfo, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const now = Date.now();
+    env.services.progress.emit({ type: 'step-start', time: now, step });
+    env.services.progress.emit({ type: 'step-error', time: now, step, durationMs: 0, message: errorText(e) });
+    throw e;
+  }
+}
+
 export function isoOf(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.000Z$/, 'Z');
 }
@@ -104,9 +118,4 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Joins a rootfs-absolute path onto a host dir (no symlink resolution: for our own upper dirs). */
-export function hostPath(root: string, p: string): string {
-  return path.join(root, path.posix.normalize(`/${p}`));
 }

@@ -1,7 +1,6 @@
 // The state of a stage while its instructions run, and the build-wide context the steps share.
 import type { ImageConfig, LayerRef, Store } from '@tsbuild/layerstore';
-import type { BuildPlan, Platform } from '../plan/types.js';
-import type { ProgressSink, StepInfo } from '../progress/index.js';
+import type { ProgressSink } from '../progress/index.js';
 import type { StepCache } from './cache.js';
 import type { SecretSource } from '../mounts/index.js';
 import type { RunnerApi } from './types.js';
@@ -80,11 +79,4 @@ export function argsForRun(state: StageState): [string, string][] {
     out.push([k, v]);
   }
   return out;
-}
-
-export interface PlanContext {
-  plan: BuildPlan;
-  platform: Platform;
-  /** `[builder 2/5]` labels and `#N` ids, assigned before anything runs so numbers are stable. */
-  stepOf(stage: number, position: number): StepInfo;
 }

@@ -1,5 +1,5 @@
-// What the executor needs from the world, as interfaces: the store, the runner, the context, the
-// copy helper and a progress sink. Tests give fakes; build.ts gives the real ones.
+// The runner as the executor needs it (the store is the layer store's `Store` interface). Tests give
+// fakes; execute-build.ts gives the real @tsbuild/runner.
 import type { MountSession, ResolvedUser, RunResult, RunSpec } from '@tsbuild/runner';
 
 export interface RunnerApi {

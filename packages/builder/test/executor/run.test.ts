@@ -86,3 +86,17 @@ test('an image without PATH still runs steps with the default PATH (not written 
   t.deepEqual(h.runner.runs[0]?.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1']);
   t.deepEqual(result.image.config.config.Env, ['A=1']);
 });
+
+test('UndefinedVar is a warning at dispatch; skipped by # check=skip; fatal with # check=error=true', async (t) => {
+  const h = await harness();
+  await h.write({ 'a.txt': 'a' });
+  const warned = await h.build('FROM scratch\nCOPY a.txt /$NOPE\n');
+  const warnings = warned.progress.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+  t.deepEqual(warnings, ["UndefinedVar: Usage of undefined variable '$NOPE'"]);
+  const skipped = await h.build('# check=skip=UndefinedVar\nFROM scratch\nCOPY a.txt /$NOPE\n');
+  t.false(skipped.progress.events.some((e) => e.type === 'warning'));
+  const e = (await t.throwsAsync(h.build('# check=error=true\nFROM scratch\nCOPY a.txt /$NOPE\n'))) as Error & { code: string; exitCode: number; location: { start: { line: number } } };
+  t.is(e.code, 'DF_CHECK_FAILED');
+  t.is(e.exitCode, 2);
+  t.is(e.location.start.line, 3);
+});
