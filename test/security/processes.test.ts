@@ -220,6 +220,9 @@ serial('CLN-01: 20 builds mixing success, RUN failure and SIGINT leave no mount 
   t.teardown(sb.cleanup);
   // Logs are left out: they are never pruned (see limits.test.ts, RES-04).
   const skip = ['state/logs', 'locks'];
+  // The baseline is a store that has built once (the base unpacked, state dirs made) and pruned.
+  t.is((await buildText(sb, `FROM ${BASE}\nRUN true\n`)).code, 0);
+  t.is((await cli(sb.root, ['prune', '--all-cache'])).code, 0);
   const baseline = treeList(sb.root, skip);
   const sleeps: string[] = [];
   for (let i = 0; i < 20; i++) {
