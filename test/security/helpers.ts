@@ -94,9 +94,9 @@ export interface Sandbox {
  * A temp dir with a store root holding localhost/busybox:latest, loaded from the conformance tar when
  * there is one, else built with fixtures/bases/make-busybox-context.sh like the executor tests do.
  */
-export async function sandbox(prefix = 'tsbuild-sec-'): Promise<Sandbox> {
+export async function sandbox(prefix = 'tsbuild-sec-', opts: { tmpfsSize?: string } = {}): Promise<Sandbox> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  const root = path.join(dir, 'root');
+  let root = path.join(dir, 'root');
   const ctx = path.join(dir, 'ctx');
   await mkdir(ctx);
   const cleanup = async (): Promise<void> => {
@@ -104,6 +104,14 @@ export async function sandbox(prefix = 'tsbuild-sec-'): Promise<Sandbox> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
+    if (opts.tmpfsSize !== undefined) {
+      // The store on a small filesystem of its own (RES-03): dir/fs is a tmpfs of that size.
+      const fs = path.join(dir, 'fs');
+      await mkdir(fs);
+      const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${opts.tmpfsSize}`, 'tsbuild-sec-test', fs]);
+      if (m.status !== 0) throw new Error(`mount tmpfs: ${m.stderr}`);
+      root = path.join(fs, 'root');
+    }
     if (existsSync(BUSYBOX_TAR)) {
       const r = await cli(root, ['load', '-i', BUSYBOX_TAR, BASE]);
       if (r.code !== 0) throw new Error(`loading busybox failed: ${r.stderr}`);

@@ -255,3 +255,16 @@ serial('CLN-01: 20 builds mixing success, RUN failure and SIGINT leave no mount 
   t.is(pr.code, 0, pr.stderr);
   t.deepEqual(treeList(sb.root, skip), baseline, 'the store is back to what it held before the builds');
 });
+
+// Gap: step logs (<root>/state/logs, one file per RUN, written whole: executor/step-log.ts) are
+// never removed, not by prune and not by prune --all-cache (layerstore/src/manage prunes blobs,
+// snapshots and records only), so the store grows with every build that prints. The fix: give
+// logs to the cache record they belong to (or an age limit) and let prune remove them with it.
+(canMakeBase && isRoot ? test.serial.failing : test.skip)('CLN-01: prune --all-cache also drops the step logs of the builds it forgets', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const r = await buildText(sb, `FROM ${BASE}\nRUN echo some output\n`);
+  t.is(r.code, 0, r.stderr);
+  t.is((await cli(sb.root, ['prune', '--all-cache'])).code, 0);
+  t.deepEqual(readdirSync(path.join(sb.root, 'state/logs')), []);
+});
