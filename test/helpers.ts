@@ -7,12 +7,14 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { openStore } from '@tsbuild/layerstore';
 import type { build as buildFn } from '../packages/builder/src/build.js';
+import { execFileSync } from 'node:child_process';
 
 export type { BuildOptions } from '../packages/builder/src/build.js';
 
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const FIXTURES = path.join(REPO, 'fixtures');
-export const BUSYBOX = '/work/shared/conformance/bases/busybox.oci.tar';
+/** A busybox base OCI archive: the shared conformance one, else built by tsbuild (fixtures/bases/base-archive.sh). */
+export const BUSYBOX = execFileSync('bash', [path.join(REPO, 'fixtures/bases/base-archive.sh')], { encoding: 'utf8' }).trim();
 export const haveBusybox = existsSync(BUSYBOX);
 
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -10,9 +10,11 @@ import path from 'node:path';
 import { DockerfileError } from '../../src/errors.js';
 import { dumpAst, expandInstruction, parseDockerfile, parseTrigger, planBuild } from '../../src/frontend.js';
 import { FIXTURE_DIR, listCases } from './fixtures.js';
+import { fileURLToPath as fileURLToPathForBase } from 'node:url';
 
 const RUNS = Number(process.env['FC_RUNS'] ?? 300);
-const CONFORMANCE = '/work/shared/conformance/cases';
+// The shared conformance cases beside this clone (CI has them; a plain clone may not).
+const CONFORMANCE = fileURLToPathForBase(new URL('../../../../../../shared/conformance/cases', import.meta.url));
 
 const REGRESSION_SEEDS = [
   'ARG VERSION=15-3.5\rFROM postgis/postgis:$VERSION',

@@ -7,12 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerfileError } from '../../src/errors.js';
 import { planBuild } from '../../src/frontend.js';
+import { fileURLToPath as fileURLToPathForBase } from 'node:url';
 
 // ../shared next to the repository (dist/test/plan → six levels up), or the absolute path.
 const CASES = [
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../../shared/conformance/cases'),
-  '/work/shared/conformance/cases',
-].find((p) => fs.existsSync(p)) ?? '/work/shared/conformance/cases';
+  fileURLToPathForBase(new URL('../../../../../../shared/conformance/cases', import.meta.url)),
+].find((p) => fs.existsSync(p)) ?? fileURLToPathForBase(new URL('../../../../../../shared/conformance/cases', import.meta.url));
 const EXPECTED_FAILURES: Record<string, { code: string; line: number }> = {
   '91-invalid-unknown-instruction': { code: 'DF_UNKNOWN_INSTRUCTION', line: 2 },
   '92-invalid-missing-from': { code: 'DF_NO_FROM', line: 2 },

@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import test from 'ava';
+import { execFileSync as execFileSyncForBase } from 'node:child_process';
+import { fileURLToPath as fileURLToPathForBase } from 'node:url';
 
 const run = promisify(execFile);
 
@@ -11,8 +13,10 @@ export function hasTool(name: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${name}`));
 }
 
-export const OCITOOL = '/work/shared/conformance/lib/ocitool.py';
-export const BUSYBOX = '/work/shared/conformance/bases/busybox.oci.tar';
+/** The shared conformance reader (only where ../shared sits beside the clone). */
+export const OCITOOL = fileURLToPathForBase(new URL('../../../../../../shared/conformance/lib/ocitool.py', import.meta.url));
+/** A busybox base OCI archive: the shared conformance one, else built by tsbuild (fixtures/bases/base-archive.sh). */
+export const BUSYBOX = execFileSyncForBase('bash', [fileURLToPathForBase(new URL('../../../../../fixtures/bases/base-archive.sh', import.meta.url))], { encoding: 'utf8' }).trim();
 
 export async function tool(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(cmd, args, { maxBuffer: 64 * 1024 * 1024 });

@@ -15,9 +15,11 @@ import { makeCerts } from './helpers/certs.js';
 import { makeLayer, sha256 } from './helpers/images.js';
 import { REGISTRY_BIN, haveCommand, skopeoInspect, startRegistry } from './helpers/registry-process.js';
 import { tempDir, testStore } from './helpers/store.js';
+import { execFileSync as execFileSyncForBase } from 'node:child_process';
+import { fileURLToPath as fileURLToPathForBase } from 'node:url';
 
 const USER = { user: 'tsbuild', password: 'correct-horse-battery' };
-const BUSYBOX = '/work/shared/conformance/bases/busybox.oci.tar';
+const BUSYBOX = execFileSyncForBase('bash', [fileURLToPathForBase(new URL('../../../../../fixtures/bases/base-archive.sh', import.meta.url))], { encoding: 'utf8' }).trim();
 const haveRegistry = await haveCommand(REGISTRY_BIN);
 const haveSkopeo = await haveCommand('/usr/bin/skopeo');
 // Missing tools are a CI setup error, not a reason to pass quietly: the test fails naming the package.

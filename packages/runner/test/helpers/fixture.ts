@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run, type RunResult, type RunSpec } from '../../src/index.js';
+import { execFileSync as execFileSyncForBase } from 'node:child_process';
+import { fileURLToPath as fileURLToPathForBase } from 'node:url';
 
-export const BUSYBOX_OCI = '/work/shared/conformance/bases/busybox.oci.tar';
+/** A busybox base OCI archive: the shared conformance one, else built by tsbuild (fixtures/bases/base-archive.sh). */
+export const BUSYBOX_OCI = execFileSyncForBase('bash', [fileURLToPathForBase(new URL('../../../../../fixtures/bases/base-archive.sh', import.meta.url))], { encoding: 'utf8' }).trim();
 
 /** A fresh temp dir (under /var/tmp: some hosts sweep /tmp) removed by the caller. */
 export function tempDir(prefix: string): string {

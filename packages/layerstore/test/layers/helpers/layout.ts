@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LayerRef } from '../../../src/index.js';
+import { fileURLToPath as fileURLToPathForBase } from 'node:url';
 
-const OCITOOL = '/work/shared/conformance/lib/ocitool.py';
+const OCITOOL = fileURLToPathForBase(new URL('../../../../../../../shared/conformance/lib/ocitool.py', import.meta.url));
 
 function putJson(dir: string, value: unknown): { digest: string; size: number } {
   const bytes = Buffer.from(JSON.stringify(value));
