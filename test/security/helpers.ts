@@ -8,6 +8,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from '
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -460,4 +461,15 @@ export function rawTar(entries: RawEntry[]): Buffer {
   }
   blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
+}
+
+/** The builder's build(), loaded from its compiled output (the API half of the end-to-end tests). */
+export async function loadBuild(): Promise<typeof import('../../packages/builder/src/build.js').build> {
+  const mod = (await import(path.join(REPO, 'packages/builder/dist/src/build.js'))) as typeof import('../../packages/builder/src/build.js');
+  return mod.build;
+}
+
+/** A Writable that keeps nothing (progress of API builds). */
+export function sink(): import('node:stream').Writable {
+  return new Writable({ write: (_c, _e, cb) => cb() });
 }

@@ -105,7 +105,10 @@ serial('CLN-02: background processes of a RUN are gone when it ends; the next CO
   t.true(Date.now() - t0 < 60_000, 'no step waited for its background processes');
   for (const s of [s1, s2, s3]) t.deepEqual(pidsWithArg(s), [], `sleep ${s} is gone`);
   t.false(existsSync(`/${name}`), 'the COPY did not follow a raced symlink to the host root');
-  t.is(await readFile(path.join(sb.dir, 'out/x', name), 'utf8'), 'copied\n');
+  // /x was a dir, missing, or a link to / when the daemon died: the file is in the rootfs either way.
+  const landed = [path.join(sb.dir, 'out/x', name), path.join(sb.dir, 'out', name)].filter((p) => existsSync(p));
+  t.true(landed.length >= 1, 'the COPY landed in the rootfs');
+  for (const p of landed) t.is(await readFile(p, 'utf8'), 'copied\n');
   t.deepEqual(await S.changes(), []);
   t.deepEqual(leftoverMounts(sb, undefined), []);
 });

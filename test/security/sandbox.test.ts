@@ -2,11 +2,12 @@
 // checks these on its own (packages/runner/test); here the builder's wiring of it is checked too.
 import test from 'ava';
 import { readlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { BASE, buildText, canMakeBase, corePattern, isRoot, sandbox } from './helpers.js';
+import { BASE, buildText, canMakeBase, corePattern, filesContaining, isRoot, sandbox, sentinel } from './helpers.js';
 
 const serial = canMakeBase && isRoot ? test.serial : test.skip;
 
@@ -111,4 +112,51 @@ serial('RT-04: a RUN step has at most Docker\'s capabilities and every privilege
     t.not(results[name], '0', `${name} succeeded`);
   }
   t.is(corePattern(), core);
+});
+
+const ESCAPE_C = `#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+/* The classic chroot escape: chroot into a subdir, climb out with .., chroot to what is reached. */
+int main(int argc, char **argv) {
+  mkdir("/tmp/esc", 0755);
+  if (chroot("/tmp/esc") != 0) { perror("chroot"); return 2; }
+  for (int i = 0; i < 64; i++) chdir("..");
+  if (chroot(".") != 0) { perror("chroot ."); return 3; }
+  for (int i = 1; i < argc; i++) {
+    int fd = open(argv[i], O_RDONLY);
+    if (fd < 0) { perror(argv[i]); continue; }
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) write(1, buf, n);
+  }
+  return 0;
+}
+`;
+
+serial('RT-04: a static chroot-escape binary and the cgroup v1 release_agent trick never reach the host', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  const S = await sentinel(sb.dir);
+  await writeFile(path.join(sb.dir, 'escape.c'), ESCAPE_C);
+  const cc = spawnSync('cc', ['-static', '-O2', '-o', path.join(sb.ctx, 'escape'), path.join(sb.dir, 'escape.c')], { encoding: 'utf8' });
+  if (cc.status !== 0) {
+    t.fail(`cc -static failed (a C toolchain with a static libc is needed): ${cc.stderr}`);
+    return;
+  }
+  const out = path.join(sb.dir, 'out');
+  const r = await buildText(
+    sb,
+    `FROM ${BASE}\nCOPY escape /escape\n` +
+      `RUN /escape ${S.dir}/marker /proc/1/root${S.dir}/marker > /tmp/escape-out 2>&1; echo $? > /tmp/escape-rc\n` +
+      `RUN (unshare -Urm sh -c 'mount -t cgroup -o rdma cgroup /mnt && echo /tmp/x > /mnt/release_agent') > /dev/null 2>&1; echo $? > /tmp/release-agent-rc\n`,
+    ['-o', `type=local,dest=${out}`],
+  );
+  t.is(r.code, 0, r.stderr);
+  t.false(r.stderr.includes(S.marker));
+  t.notRegex(await readFile(path.join(out, 'tmp/escape-out'), 'utf8'), /MARKER-/);
+  t.not((await readFile(path.join(out, 'tmp/release-agent-rc'), 'utf8')).trim(), '0', 'a cgroup v1 mount with a writable release_agent');
+  t.deepEqual(filesContaining(sb.root, S.marker), []);
+  t.deepEqual(await S.changes(), []);
 });

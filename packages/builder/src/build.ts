@@ -9,11 +9,14 @@ import type { ImageRecord } from '@tsbuild/layerstore';
 import { TsbuildError, UsageError } from './errors.js';
 import { executeBuild } from './executor/index.js';
 import type { OutputSpec } from './executor/export.js';
+import type { PushedImage } from './executor/registry.js';
 import type { SecretSource } from './mounts/index.js';
+import type { StepLimits } from './executor/types.js';
 import type { Platform } from './plan/types.js';
 import { createProgress, type ProgressMode } from './progress/index.js';
 
 export type { OutputSpec } from './executor/export.js';
+export type { PushedImage } from './executor/registry.js';
 
 export interface BuildOptions {
   /** The build context directory. */
@@ -49,6 +52,11 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Stages built at once at most (default 2). */
   maxParallelStages?: number;
+  /**
+   * Limits of every RUN step: pids (default 16384, so a fork bomb stays in its cgroup), memory in
+   * bytes and a wall-clock timeout in ms (none by default). A step past its timeout fails RUN_TIMEOUT.
+   */
+  stepLimits?: StepLimits;
 }
 
 export interface BuildIO {
@@ -72,6 +80,8 @@ export interface BuildResult {
   sizeBytes: number;
   /** Context files whose content was read (0 when the stat cache answered everything). */
   contextFilesRead: number;
+  /** Where `--push` / `-o type=registry` put the image, with the registry's manifest digest. */
+  pushed: PushedImage[];
 }
 
 export async function build(options: BuildOptions, io: BuildIO = {}): Promise<BuildResult> {
@@ -106,24 +116,14 @@ export async function build(options: BuildOptions, io: BuildIO = {}): Promise<Bu
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       maxParallelStages: options.maxParallelStages ?? 2,
+      ...(options.stepLimits ? { stepLimits: options.stepLimits } : {}),
       outputs: options.outputs ?? [],
       env,
       stdout,
       progress,
     });
     if (options.iidfile) await writeFile(options.iidfile, result.imageId);
-    if (options.metadataFile) {
-      const meta = {
-        'containerimage.digest': result.manifestDigest,
-        'containerimage.config.digest': result.configDigest,
-        'containerimage.descriptor': result.image.manifest.config && {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: result.manifestDigest,
-        },
-        ...(result.tags.length > 0 ? { 'image.name': result.tags.join(',') } : {}),
-      };
-      await writeFile(options.metadataFile, `${JSON.stringify(meta, null, 2)}\n`);
-    }
+    if (options.metadataFile) await writeFile(options.metadataFile, `${JSON.stringify(metadataOf(result), null, 2)}\n`);
     const durationMs = Date.now() - t0;
     progress.emit({
       type: 'build-done',
@@ -150,6 +150,25 @@ export async function build(options: BuildOptions, io: BuildIO = {}): Promise<Bu
   } finally {
     await progress.close();
   }
+}
+
+/**
+ * BuildKit's --metadata-file keys. After a push, `containerimage.digest` is the registry's manifest
+ * digest, as BuildKit's is: people sign and deploy `name@digest`. The store's own manifest digest
+ * (uncompressed layers, so different) is kept under a key of ours.
+ */
+function metadataOf(result: Omit<BuildResult, 'durationMs'>): Record<string, unknown> {
+  const pushed = result.pushed[0];
+  const names = [...new Set([...result.tags, ...result.pushed.map((p) => p.name)])];
+  return {
+    'containerimage.digest': pushed?.digest ?? result.manifestDigest,
+    'containerimage.config.digest': result.configDigest,
+    'containerimage.descriptor': pushed
+      ? { mediaType: pushed.mediaType, digest: pushed.digest, size: pushed.size }
+      : { mediaType: result.image.manifest.mediaType, digest: result.manifestDigest },
+    ...(pushed ? { 'tsbuild.store.digest': result.manifestDigest } : {}),
+    ...(names.length > 0 ? { 'image.name': names.join(',') } : {}),
+  };
 }
 
 /** SOURCE_DATE_EPOCH: whole seconds since the epoch. */

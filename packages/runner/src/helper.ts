@@ -24,6 +24,15 @@ export function checkLayerPath(p: string, what: string): void {
   }
 }
 
+/**
+ * overlayfs refuses a lower dir given twice (ELOOP). An image can hold the same layer twice (two
+ * steps that wrote the same bytes, a repeated empty layer), so only the topmost occurrence is kept:
+ * the lower one is entirely shadowed by it (the same entries and the same whiteouts above it).
+ */
+export function distinctLowers(lowerDirs: readonly string[]): string[] {
+  return [...new Set(lowerDirs)];
+}
+
 /** NUL-terminated key/value strings, the helper's config format. */
 export function encodeRecords(pairs: [string, string][]): Buffer {
   const parts: string[] = [];

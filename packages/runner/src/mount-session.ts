@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RunnerError } from './errors.js';
-import { checkLayerPath, helperPath } from './helper.js';
+import { checkLayerPath, distinctLowers, helperPath } from './helper.js';
 import { makeTempDir } from './temp-dirs.js';
 import type { MountedRoot, MountSession } from './types.js';
 
@@ -69,7 +69,7 @@ export async function openMountSession(): Promise<MountSession> {
       const mountpoint = path.join(tmp, id);
       await fs.mkdir(mountpoint);
       try {
-        await request(['mount', id, mountpoint, upperDir, workDir, ...lowerDirs]);
+        await request(['mount', id, mountpoint, upperDir, workDir, ...distinctLowers(lowerDirs)]);
       } catch (e) {
         await fs.rmdir(mountpoint).catch(() => undefined);
         throw e;

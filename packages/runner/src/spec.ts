@@ -1,6 +1,6 @@
 // RunSpec checks and its translation into the helper's config records.
 import { RunnerError } from './errors.js';
-import { checkLayerPath } from './helper.js';
+import { checkLayerPath, distinctLowers } from './helper.js';
 import type { EtcFiles } from './etc-files.js';
 import type { RunSpec } from './types.js';
 
@@ -37,7 +37,7 @@ export function configRecords(spec: RunSpec, mountpoint: string, etc: EtcFiles, 
   const rec: [string, string][] = [['ppid', String(process.pid)], ['mountpoint', mountpoint]];
   const r = spec.rootfs;
   if (r.type === 'overlay') {
-    rec.push(['rootfs', 'overlay'], ...r.lowerDirs.map((d): [string, string] => ['lower', d]), ['upper', r.upperDir], ['work', r.workDir]);
+    rec.push(['rootfs', 'overlay'], ...distinctLowers(r.lowerDirs).map((d): [string, string] => ['lower', d]), ['upper', r.upperDir], ['work', r.workDir]);
   } else {
     rec.push(['rootfs', 'dir'], ['dir', r.path], ['readonly', r.readonly ? '1' : '0']);
   }

@@ -104,3 +104,20 @@ function fsExists(p: string): boolean {
     return false;
   }
 }
+
+test.serial('a lower dir given twice (an image with a repeated layer) mounts; the topmost copy wins', async (t) => {
+  const extra = path.join(dir, 'extra-lower');
+  await fs.mkdir(path.join(extra, 'etc'), { recursive: true });
+  await fs.writeFile(path.join(extra, 'etc/repeated'), 'from the repeated layer');
+  const { upper, work } = await layerDirs();
+  const session = await openMountSession();
+  try {
+    // Topmost first: extra, busybox, extra again (overlayfs alone would refuse this with ELOOP).
+    const m = await session.mountOverlay([extra, lower, extra], upper, work);
+    t.is(readFileSync(path.join(m.path, 'etc/repeated'), 'utf8'), 'from the repeated layer');
+    t.true((await fs.readdir(path.join(m.path, 'bin'))).includes('busybox'));
+    await m.unmount();
+  } finally {
+    await session.close();
+  }
+});

@@ -7,12 +7,13 @@
 // lchown/lutimes for symlinks, which have no mode on Linux).
 //
 // Speed (PERFORMANCE.md): the source walk is synchronous (readdir withFileTypes + lstat), small files
-// are copied inline, larger ones with copyFile 64 at a time; directory metadata is set last, deepest
-// first, so writing children does not disturb a directory's mtime.
+// are copied inline through one reused buffer (open, read, close; create, write, fchown, fchmod,
+// futimes, close: no stat of the target, no second open to set metadata), larger ones with copyFile
+// 64 at a time; directory metadata is set last, deepest first, so writing children does not disturb a
+// directory's mtime.
 import {
   closeSync,
   constants,
-  copyFileSync,
   fchmodSync,
   fchownSync,
   futimesSync,
@@ -23,6 +24,7 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
+  readSync,
   symlinkSync,
   unlinkSync,
   writeSync,
@@ -58,6 +60,9 @@ export interface CopyStats {
 /** Files at most this big are copied inline; bigger ones go through the async pool. */
 const INLINE_BYTES = 128 * 1024;
 const CONCURRENCY = 64;
+/** The inline copies' buffer: synchronous, so one is enough for every copier. */
+let inlineBuffer: Buffer | undefined;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** What the copier needs to know about a source entry (from an lstat, or from the context's listing). */
 export interface EntryMeta {
@@ -310,23 +315,56 @@ export class TreeCopier {
 
   private copyFileEntry(src: HostPath, meta: EntryMeta, target: HostPath): void {
     this.claim(target);
-    this.clearLeaf(target, 'a file');
     this.stats.files++;
     this.stats.bytes += meta.size;
     if (meta.nlink > 1) {
       const first = this.links.get(meta.inode);
       if (first !== undefined) {
+        this.clearLeaf(target, 'a file');
         this.queue.set(keyOf(target), { kind: 'link', first, target });
         return;
       }
       this.links.set(meta.inode, target);
     }
     if (meta.size > INLINE_BYTES) {
+      this.clearLeaf(target, 'a file');
       this.queue.set(keyOf(target), { kind: 'copy', src, target, meta });
       return;
     }
-    copyFileSync(src, target, constants.COPYFILE_EXCL);
-    this.setFileMeta(target, meta);
+    this.copySmallFile(src, meta, target);
+  }
+
+  /**
+   * Copies a file of at most INLINE_BYTES (by the listing; a file that grew since is copied whole)
+   * and sets its metadata on the same descriptor. The target is created with O_EXCL|O_NOFOLLOW; only
+   * when something is already there (rare: COPY over an existing path) is it looked at and cleared.
+   */
+  private copySmallFile(src: HostPath, meta: EntryMeta, target: HostPath): void {
+    inlineBuffer ??= Buffer.allocUnsafe(INLINE_BYTES);
+    const buf = inlineBuffer;
+    const input = openSync(src, constants.O_RDONLY);
+    let fd: number | undefined;
+    try {
+      let n = readFull(input, buf);
+      try {
+        fd = openSync(target, CREATE_FLAGS, 0o600);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        this.clearLeaf(target, 'a file');
+        fd = openSync(target, CREATE_FLAGS, 0o600);
+      }
+      writeFull(fd, buf, n);
+      // Only a file that grew past the buffer since it was listed needs more rounds.
+      while (n === buf.length && (n = readFull(input, buf)) > 0) writeFull(fd, buf, n);
+      const owner = this.ownerOf(meta);
+      fchownSync(fd, owner.uid, owner.gid); // before chmod: chown clears setuid/setgid
+      fchmodSync(fd, this.modeOf(meta));
+      const t = this.mtimeOf(meta);
+      futimesSync(fd, t, t);
+    } finally {
+      closeSync(input);
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   private setFileMeta(target: HostPath, meta: EntryMeta): void {
@@ -352,6 +390,25 @@ export class TreeCopier {
     lutimesSync(target, t, t);
     this.stats.symlinks++;
   }
+}
+
+/**
+ * Reads until `buf` is full or the file ends; returns the bytes read. A short read of a regular file
+ * is its end, so a small file costs one read, not two.
+ */
+function readFull(fd: number, buf: Buffer): number {
+  let n = 0;
+  while (n < buf.length) {
+    const want = buf.length - n;
+    const r = readSync(fd, buf, n, want, null);
+    n += r;
+    if (r < want) break;
+  }
+  return n;
+}
+
+function writeFull(fd: number, buf: Buffer, n: number): void {
+  for (let off = 0; off < n; ) off += writeSync(fd, buf, off, n - off);
 }
 
 function kindOf(st: Stats | BigIntStats): string {

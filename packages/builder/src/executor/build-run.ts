@@ -16,6 +16,8 @@ import { SourceResolver } from './sources.js';
 import { runStage } from './stage.js';
 import type { BuildSettings, ExecutorServices, StageResult, StepCounters } from './state.js';
 import { StepNumbers, displayName } from './steps.js';
+import type { Puller } from './registry.js';
+import type { StepInfo } from '../progress/index.js';
 
 export interface BuildRunDeps {
   plan: BuildPlan;
@@ -33,7 +35,7 @@ export interface BuildRunDeps {
   /** Parses an ONBUILD trigger's text into an instruction. */
   parseTrigger(text: string, at: FromInstruction): Instruction;
   /** Fetches an image into the store when `--pull` is set or it is missing; undefined = no registry. */
-  pullImage?: (ref: string) => Promise<ImageRecord>;
+  pullImage?: Puller;
 }
 
 export class BuildRun {
@@ -154,33 +156,78 @@ export class BuildRun {
     else this.running--;
   }
 
-  /** An image from the store (pulled first with --pull, or when missing and a registry client exists). */
-  resolveImage(ref: string): Promise<ImageRecord> {
+  /**
+   * An image from the store (pulled first with --pull, or when missing and a registry client exists).
+   * Resolved once per build: the first step to ask shows the pull's progress.
+   */
+  resolveImage(ref: string, step?: StepInfo): Promise<ImageRecord> {
     let p = this.images.get(ref);
     if (!p) {
-      p = this.findImage(ref);
+      p = this.findImage(ref, step);
       this.images.set(ref, p);
     }
     return p;
   }
 
-  /** With --pull the registry is asked first (docker build --pull); else the store, then the registry. */
-  private async findImage(ref: string): Promise<ImageRecord> {
-    const { store } = this.services;
-    if (this.settings.pull && this.deps.pullImage) return this.deps.pullImage(ref);
-    const found = await store.images.resolve(ref);
-    if (found) return found;
-    if (this.deps.pullImage) {
-      return this.deps.pullImage(ref).catch((e: unknown) => {
-        throw new BuildError('FROM_IMAGE_NOT_FOUND', `image "${ref}" is not in the store and could not be pulled: ${(e as Error).message}`, {
-          cause: e,
-          hint: `load it with "tsbuild load -i IMAGE.tar ${ref}" or check the name`,
-        });
+  /**
+   * With --pull the registry is asked first and must answer, even for an image the store holds
+   * (docker build --pull, podman --pull=always); else the store, then the registry.
+   */
+  private async findImage(ref: string, step?: StepInfo): Promise<ImageRecord> {
+    const { store, signal, progress } = this.services;
+    const pullImage = this.deps.pullImage;
+    const pull = pullImage
+      ? async (): Promise<ImageRecord> => {
+          const onBytes = step
+            ? (current: number, total: number): void => progress.emit({ type: 'step-progress', time: Date.now(), step, action: 'pulling', current, total })
+            : undefined;
+          const img = await pullImage(ref, { ...(signal ? { signal } : {}), ...(onBytes ? { onBytes } : {}) });
+          if (step) progress.emit({ type: 'step-note', time: Date.now(), step, message: `resolved ${ref}@${img.manifestDigest}` });
+          return img;
+        }
+      : undefined;
+    if (this.settings.pull && pull) {
+      return pull().catch(async (e: unknown) => {
+        const inStore = (await store.images.resolve(ref).catch(() => undefined)) !== undefined;
+        return this.pullFailed(ref, e, inStore);
       });
     }
+    const found = await store.images.resolve(ref);
+    if (found) return found;
+    if (pull) return pull().catch((e: unknown) => this.pullFailed(ref, e, false));
     throw new BuildError('FROM_IMAGE_NOT_FOUND', `image "${ref}" is not in the store`, {
       hint: `load it with "tsbuild load -i IMAGE.tar ${ref}" or pull it with "tsbuild pull ${ref}"`,
       details: { ref },
+    });
+  }
+
+  /**
+   * The error of a pull made for FROM / --from. An image the store lacks is FROM_IMAGE_NOT_FOUND
+   * whatever went wrong, as is one the registry does not have. Only with --pull can the store hold
+   * the image while the pull fails otherwise (unreachable, refused credentials, content that fails
+   * verification): FROM_PULL_FAILED. The registry's code stays in details.cause.
+   */
+  private pullFailed(ref: string, e: unknown, inStore: boolean): never {
+    if (this.services.signal?.aborted) throw new BuildError('BUILD_CANCELLED', 'the build was cancelled', { cause: e });
+    const code = (e as { code?: unknown }).code;
+    const details = { ref, ...(typeof code === 'string' ? { cause: code } : {}) };
+    const message = (e as Error).message;
+    const registry = (e as { details?: { registry?: unknown } }).details?.registry;
+    const login = code === 'EAUTH' ? `log in with "tsbuild login ${typeof registry === 'string' ? registry : 'REGISTRY'}"` : undefined;
+    if (!inStore) {
+      throw new BuildError('FROM_IMAGE_NOT_FOUND', `image "${ref}" is not in the store and could not be pulled: ${message}`, {
+        cause: e,
+        hint: login ?? `load it with "tsbuild load -i IMAGE.tar ${ref}" or check the name`,
+        details,
+      });
+    }
+    if (code === 'ENOTFOUND') {
+      throw new BuildError('FROM_IMAGE_NOT_FOUND', `--pull: the registry has no image "${ref}": ${message}`, { cause: e, hint: 'check the name and tag', details });
+    }
+    throw new BuildError('FROM_PULL_FAILED', `--pull: image "${ref}" could not be pulled: ${message}`, {
+      cause: e,
+      hint: login ?? 'build without --pull to use the image already in the store',
+      details,
     });
   }
 

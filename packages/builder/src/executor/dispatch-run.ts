@@ -113,6 +113,7 @@ export async function dispatchRun(deps: RunDeps, state: StageState, run: Expande
           network,
           mounts,
           stdin: 'ignore',
+          limits: deps.settings.stepLimits,
           stdout: log.stdout,
           stderr: log.stderr,
           ...(deps.services.signal ? { signal: deps.services.signal } : {}),
@@ -147,12 +148,13 @@ function runFailure(
   else if (result.timedOut) why = 'it ran past its time limit and was killed';
   else if (result.signal) why = `killed by signal ${result.signal} (exit code: ${128 + signalNumber(result.signal)})`;
   else why = `exit code: ${result.exitCode}`;
-  return new BuildError('RUN_FAILED', `${what}: ${why}`, {
+  return new BuildError(result.timedOut ? 'RUN_TIMEOUT' : 'RUN_FAILED', `${what}: ${why}`, {
     location: run.location,
     details: {
       exitCode: result.exitCode,
       signal: result.signal,
       oomKilled: result.oomKilled,
+      timedOut: result.timedOut,
       step: `[${step.label}] ${step.text}`,
       logTail: log.tail(),
       logFile: log.path,

@@ -12,10 +12,10 @@ import { displayName } from './steps.js';
 import { StepCache } from './cache.js';
 import { openCopyContext } from './context-adapter.js';
 import { writeOutput, type OutputSpec } from './export.js';
-import { pullerFor, pusherFor } from './registry.js';
+import { pullerFor, pusherFor, type PushedImage } from './registry.js';
 import { cloneConfig, setLabels } from './image-config.js';
 import type { SecretSource } from '../mounts/index.js';
-import type { RunnerApi } from './types.js';
+import { DEFAULT_STEP_PIDS, type RunnerApi, type StepLimits } from './types.js';
 
 export interface ExecuteBuildOptions {
   contextDir: string;
@@ -36,6 +36,8 @@ export interface ExecuteBuildOptions {
   sourceDateEpoch?: number;
   signal?: AbortSignal;
   maxParallelStages: number;
+  /** RUN step limits; pids defaults to DEFAULT_STEP_PIDS. */
+  stepLimits?: StepLimits;
   outputs: OutputSpec[];
   env: Record<string, string | undefined>;
   stdout: Writable;
@@ -60,6 +62,8 @@ export interface ExecuteBuildResult {
   sizeBytes: number;
   /** Context files whose content was read (0 when the stat cache answered everything). */
   contextFilesRead: number;
+  /** Where `--push` / `-o type=registry` put the image, with the registry's manifest digest. */
+  pushed: PushedImage[];
 }
 
 export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuildResult> {
@@ -105,6 +109,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
         contextDir: context.dir,
         maxParallelStages: o.maxParallelStages,
         hostname: 'tsbuild',
+        stepLimits: { pids: DEFAULT_STEP_PIDS, ...o.stepLimits },
       },
       logDir: await store.stateDir('logs'),
       cacheMountsDir: await store.stateDir('cache-mounts'),
@@ -129,18 +134,24 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     config.created = config.history?.at(-1)?.created ?? run.epochIso;
     const image = await store.images.write({ config, layers: target.layers, tags: o.tags });
     const push = o.registry === false ? undefined : pusherFor(store, o.signal);
+    const pushed: PushedImage[] = [];
     for (const out of o.outputs) {
       // Exports can be the longest part of a build (compression): each is a step people can watch.
       const step = run.steps.extra('output', `exporting to ${describeOutput(out)}`);
       const t0 = Date.now();
       o.progress.emit({ type: 'step-start', time: t0, step });
       try {
+        const action = out.type === 'registry' || (out.type === 'image' && out.push === true) ? 'pushing' : 'writing';
         const onProgress = (bytes: number): void =>
-          o.progress.emit({ type: 'step-progress', time: Date.now(), step, action: 'writing', current: bytes });
-        await writeOutput({ store, runner, stdout: o.stdout, onProgress, ...(o.signal ? { signal: o.signal } : {}), ...(push ? { push } : {}) }, image, out, {
+          o.progress.emit({ type: 'step-progress', time: Date.now(), step, action, current: bytes });
+        const sent = await writeOutput({ store, runner, stdout: o.stdout, onProgress, ...(o.signal ? { signal: o.signal } : {}), ...(push ? { push } : {}) }, image, out, {
           names: o.tags,
           ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
         });
+        // The registry's digest is what people deploy (name@digest); it differs from the store's when
+        // layers were compressed for the push, so say it.
+        for (const p of sent) o.progress.emit({ type: 'step-note', time: Date.now(), step, message: `pushed ${p.name}@${p.digest}` });
+        pushed.push(...sent);
       } catch (e) {
         o.progress.emit({ type: 'step-error', time: Date.now(), step, durationMs: Date.now() - t0, message: (e as Error).message });
         throw e;
@@ -157,6 +168,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
       totalSteps: run.counters.total,
       sizeBytes: target.layers.reduce((n, l) => n + l.blob.size, 0),
       contextFilesRead: context.filesRead,
+      pushed,
     };
   } finally {
     if (!o.store) await store.close();
@@ -176,6 +188,6 @@ function describeOutput(out: OutputSpec): string {
     case 'registry':
       return `a registry${out.name ? ` (${out.name})` : ''}`;
     case 'image':
-      return 'the store';
+      return out.push ? `the store and a registry${out.name ? ` (${out.name})` : ''}` : 'the store';
   }
 }

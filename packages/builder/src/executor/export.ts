@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Compression, ImageRecord, Store } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
+import type { PushedImage, Pusher } from './registry.js';
 import { lowerDirsFor } from './rootfs.js';
 import type { RunnerApi } from './types.js';
 
@@ -26,16 +27,17 @@ export interface ExportDeps {
   signal?: AbortSignal;
   /** Bytes written so far to a file destination, every now and then. */
   onProgress?: (bytes: number) => void;
-  /** Pushes a tagged image (the registry client), when the layer store offers one. */
-  push?: (image: ImageRecord, name: string, opts: { insecure?: boolean }) => Promise<void>;
+  /** Pushes an image to a registry name (the registry client), when the layer store offers one. */
+  push?: Pusher;
 }
 
+/** Resolves to where the image was pushed (type=registry, type=image with push=true), else to []. */
 export async function writeOutput(
   deps: ExportDeps,
   image: ImageRecord,
   out: OutputSpec,
   opts: { names: string[]; sourceDateEpoch?: number },
-): Promise<void> {
+): Promise<PushedImage[]> {
   switch (out.type) {
     case 'oci':
     case 'docker': {
@@ -48,7 +50,7 @@ export async function writeOutput(
           ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
         }),
       );
-      return;
+      return [];
     }
     case 'tar':
       await withMergedRoot(deps, image, (root) =>
@@ -56,25 +58,38 @@ export async function writeOutput(
           pipeCommand('tar', ['--numeric-owner', '--sort=name', '--xattrs', '-C', root, '-cf', '-', '.'], dest),
         ),
       );
-      return;
+      return [];
     case 'local':
       if (out.dest === '-') {
         throw new BuildError('EXPORT_LOCAL_STDOUT', 'type=local needs a directory as dest (use type=tar for stdout)');
       }
       await mkdir(out.dest, { recursive: true });
       await withMergedRoot(deps, image, (root) => runCommand('cp', ['-a', '--', `${root}/.`, out.dest]));
-      return;
-    case 'registry': {
-      const name = out.name ?? opts.names[0];
-      if (!deps.push) throw new BuildError('EXPORT_NO_REGISTRY', 'pushing to a registry is not available in this tsbuild');
-      if (!name) throw new BuildError('EXPORT_NO_NAME', 'type=registry needs a name (-t or name=)');
-      await deps.push(image, name, { ...(out.type === 'registry' && out.insecure ? { insecure: true } : {}) });
-      return;
+      return [];
+    case 'registry':
+      return pushTo(deps, image, namesOf(out.name, opts.names), out.insecure === true);
+    case 'image': {
+      const names = namesOf(out.name, []);
+      for (const name of names) await deps.store.images.tag(image.manifestDigest, name);
+      return out.push ? pushTo(deps, image, namesOf(out.name, opts.names), false) : [];
     }
-    case 'image':
-      if (out.name) await deps.store.images.tag(image.manifestDigest, out.name);
-      return;
   }
+}
+
+/** `name=` may list several names, comma separated (as BuildKit's); without it, every -t name. */
+function namesOf(name: string | undefined, tags: string[]): string[] {
+  return name === undefined ? tags : name.split(',').map((n) => n.trim()).filter((n) => n !== '');
+}
+
+/** Pushes to every name (docker buildx --push -t a -t b pushes both), one after the other. */
+async function pushTo(deps: ExportDeps, image: ImageRecord, names: string[], insecure: boolean): Promise<PushedImage[]> {
+  if (!deps.push) throw new BuildError('EXPORT_NO_REGISTRY', 'pushing to a registry is not available in this tsbuild');
+  if (names.length === 0) throw new BuildError('EXPORT_NO_NAME', 'pushing needs a name (-t or name=)');
+  const pushed: PushedImage[] = [];
+  for (const name of names) {
+    pushed.push(await deps.push(image, name, { ...(insecure ? { insecure: true } : {}), ...(deps.onProgress ? { onBytes: deps.onProgress } : {}) }));
+  }
+  return pushed;
 }
 
 async function withDest(deps: ExportDeps, dest: string, write: (w: Writable) => Promise<void>): Promise<void> {

@@ -67,7 +67,7 @@ async function resolveBase(b: BuildRun, ps: PlannedStage, step: StepInfo, t0: nu
       break;
     }
     case 'image': {
-      const img: ImageRecord = await b.resolveImage(ps.base.ref);
+      const img: ImageRecord = await b.resolveImage(ps.base.ref, step);
       base = {
         config: cloneConfig(img.config),
         layers: [...img.layers],

@@ -3,7 +3,7 @@ import type { ImageConfig, LayerRef, Store } from '@tsbuild/layerstore';
 import type { ProgressSink } from '../progress/index.js';
 import type { StepCache } from './cache.js';
 import type { SecretSource } from '../mounts/index.js';
-import type { RunnerApi } from './types.js';
+import type { RunnerApi, StepLimits } from './types.js';
 import { getEnv } from './image-config.js';
 
 export interface StageState {
@@ -46,6 +46,8 @@ export interface BuildSettings {
   /** Parallel stages at most. */
   maxParallelStages: number;
   hostname: string;
+  /** Limits of every RUN step's process tree (pids, memory, wall clock). */
+  stepLimits: StepLimits;
 }
 
 export interface ExecutorServices {

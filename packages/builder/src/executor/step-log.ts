@@ -1,5 +1,6 @@
-// A step's output: streamed to progress as it comes, written whole to the store's log folder, and a
-// tail kept for the error report. Nothing is clipped except the in-memory tail.
+// A step's output: streamed to progress as it comes (never clipped), written to the store's log
+// folder up to LOG_FILE_CAP bytes (then one notice line: a `yes`-style flood must not fill the
+// store's disk, RES-04), and a tail kept for the error report.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -7,9 +8,14 @@ import type { ProgressSink, StepInfo } from '../progress/index.js';
 
 const TAIL_LINES = 20;
 
+/** Bytes of one step's output kept in its log file (BuildKit clips its logs at 2 MiB). */
+export const LOG_FILE_CAP = 8 * 1024 * 1024;
+
 export class StepLog {
   private readonly file: WriteStream;
   private tailText = '';
+  private fileBytes = 0;
+  private clipped = false;
   readonly stdout: Writable;
   readonly stderr: Writable;
 
@@ -31,10 +37,25 @@ export class StepLog {
         const data = chunk.toString('utf8');
         this.progress.emit({ type: 'step-log', time: Date.now(), step: this.step, stream, data });
         this.keepTail(data);
-        if (this.file.writable) this.file.write(chunk, () => cb());
+        const keep = this.fileShare(chunk);
+        if (this.file.writable && keep !== null) this.file.write(keep, () => cb());
         else cb();
       },
     });
+  }
+
+  /** What of `chunk` still goes to the file: all of it under the cap, then the notice once, then nothing. */
+  private fileShare(chunk: Buffer): Buffer | null {
+    if (this.clipped) return null;
+    const room = LOG_FILE_CAP - this.fileBytes;
+    if (chunk.length <= room) {
+      this.fileBytes += chunk.length;
+      return chunk;
+    }
+    this.clipped = true;
+    this.fileBytes = LOG_FILE_CAP;
+    const notice = `\n[tsbuild: log file clipped at ${LOG_FILE_CAP} bytes; the rest of the output went to progress only]\n`;
+    return Buffer.concat([chunk.subarray(0, room), Buffer.from(notice)]);
   }
 
   private keepTail(data: string): void {

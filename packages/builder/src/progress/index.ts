@@ -1,5 +1,6 @@
 // Progress output for a build: pick a renderer for the mode and the terminal.
 import type { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
 import { createJsonProgress } from './json.js';
 import { createPlainProgress } from './plain.js';
 import { createQuietProgress } from './quiet.js';
@@ -37,5 +38,10 @@ export function createProgress(mode: ProgressMode, io: ProgressStreams): Progres
       return createJsonProgress(io.err);
     case 'quiet':
       return createQuietProgress(io.err);
+    default:
+      // Callers outside TypeScript (a repeated --progress gives an array) must not get undefined.
+      throw new UsageError('USAGE_PROGRESS', `unknown progress mode ${JSON.stringify(mode)}`, {
+        hint: 'use one of auto, tty, plain, quiet, json',
+      });
   }
 }

@@ -92,3 +92,7 @@ test('sizes and durations read like docker', (t) => {
   t.is(formatDuration(300), '0.3s');
   t.is(formatDuration(123_400), '2m3.4s');
 });
+
+test('an unknown mode is a usage error, never an undefined renderer', (t) => {
+  t.throws(() => createProgress(['plain', 'json'] as unknown as 'plain', { err: capture(), out: capture() }), { code: 'USAGE_PROGRESS' });
+});

@@ -1,41 +1,41 @@
 // Compression variants of a layer blob, made on first request and recorded so the next one is free.
 // Deterministic for a given Node/zlib and zstd-napi version: same layer ⇒ same compressed digest.
-//   gzip: level 6, no file name, MTIME 0, OS byte forced to 255 ("unknown", as Go's compress/gzip
-//         writes, so the host OS never leaks into the digest); zlib's own header would say 3 (Unix).
+//   gzip: level 4 in 1 MiB blocks compressed on every core (parallel-gzip.ts), no file name,
+//         MTIME 0, OS byte 255 ("unknown", as Go's compress/gzip writes, so the host OS never leaks
+//         into the digest). Level 4, measured on the bench layer (234 MB, half text, half random):
+//         132.7 MB in 3.1 s of CPU, against level 6's 129.6 MB in 6.0 s; buildah's default gzip
+//         (containers/image, pgzip) writes 134.1 MB. Half the CPU for 2 % more bytes.
 //   zstd: level 3, 2 worker threads (zstd's multi-threaded output depends only on the parameters,
 //         not on timing), checksum on.
-import { pipeline, Transform, type TransformCallback, type Readable } from 'node:stream';
-import { createGunzip, createGzip, constants as zc } from 'node:zlib';
-import { CompressStream, DecompressStream } from 'zstd-napi';
+import { createRequire } from 'node:module';
+import { pipeline, type Transform, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type * as Zstd from 'zstd-napi';
 import type { Compression } from '../types.js';
+import { ParallelGzip } from './parallel-gzip.js';
+
+/** The native zstd binding, loaded on first use: most commands (a cached rebuild) never need it. */
+let zstd: typeof Zstd | undefined;
+function zstdNapi(): typeof Zstd {
+  zstd ??= createRequire(import.meta.url)('zstd-napi') as typeof Zstd;
+  return zstd;
+}
 
 const CHUNK = 1 << 20;
-const GZIP_OS_UNKNOWN = 255;
-
-/** Rewrites the gzip header's OS byte (offset 9) to a fixed value. */
-class FixGzipOs extends Transform {
-  private seen = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this.seen <= 9 && this.seen + chunk.length > 9) {
-      chunk = Buffer.from(chunk);
-      chunk[9 - this.seen] = GZIP_OS_UNKNOWN;
-    }
-    this.seen += chunk.length;
-    cb(null, chunk);
-  }
-}
+/** See the header: as small as the peers' default gzip, at half of level 6's cost. */
+export const GZIP_LEVEL = 4;
 
 /** Transforms that turn plain tar bytes into `c`. */
 export function compressors(c: Compression): Transform[] {
-  if (c === 'gzip') return [createGzip({ level: 6, chunkSize: CHUNK, strategy: zc.Z_DEFAULT_STRATEGY }), new FixGzipOs()];
-  if (c === 'zstd') return [new CompressStream({ compressionLevel: 3, nbWorkers: 2, checksumFlag: true })];
+  if (c === 'gzip') return [new ParallelGzip(GZIP_LEVEL)];
+  if (c === 'zstd') return [new (zstdNapi().CompressStream)({ compressionLevel: 3, nbWorkers: 2, checksumFlag: true })];
   return [];
 }
 
 /** Transforms that turn `c` bytes back into plain tar bytes. */
 export function decompressors(c: Compression): Transform[] {
   if (c === 'gzip') return [createGunzip({ chunkSize: CHUNK })];
-  if (c === 'zstd') return [new DecompressStream()];
+  if (c === 'zstd') return [new (zstdNapi().DecompressStream)()];
   return [];
 }
 
