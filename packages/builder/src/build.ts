@@ -9,7 +9,7 @@ import type { ImageRecord } from '@tsbuild/layerstore';
 import { TsbuildError, UsageError } from './errors.js';
 import { executeBuild } from './executor/index.js';
 import type { OutputSpec } from './executor/export.js';
-import type { PushedImage } from './executor/registry.js';
+import type { PushedImage, RegistryTransport } from './executor/registry.js';
 import type { SecretSource } from './mounts/index.js';
 import type { StepLimits } from './executor/types.js';
 import type { Platform } from './plan/types.js';
@@ -52,6 +52,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Stages built at once at most (default 2). */
   maxParallelStages?: number;
+  /** Registries reached over plain HTTP or unverified TLS, and a docker-style certs.d folder. */
+  registry?: RegistryTransport;
   /**
    * Limits of every RUN step: pids (default 16384, so a fork bomb stays in its cgroup), memory in
    * bytes and a wall-clock timeout in ms (none by default). A step past its timeout fails RUN_TIMEOUT.
@@ -116,6 +118,7 @@ export async function build(options: BuildOptions, io: BuildIO = {}): Promise<Bu
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       maxParallelStages: options.maxParallelStages ?? 2,
+      ...(options.registry ? { transport: options.registry } : {}),
       ...(options.stepLimits ? { stepLimits: options.stepLimits } : {}),
       outputs: options.outputs ?? [],
       env,

@@ -1,5 +1,5 @@
 // @tsbuild/builder: the whole public surface. The CLI (src/cli) is a thin shell over `build`.
-export { build, type BuildOptions, type BuildIO, type BuildResult, type OutputSpec } from './build.js';
+export { build, type BuildOptions, type BuildIO, type BuildResult, type OutputSpec, type PushedImage } from './build.js';
 export {
   parseDockerfile,
   parseDockerfileInstructions,

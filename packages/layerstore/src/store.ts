@@ -15,8 +15,6 @@ import { StoreImages } from './images/store-images.js';
 import { ProcessLease, recoverDeadProcesses } from './lock/process-lease.js';
 import { RwLock } from './lock/rw-lock.js';
 import { defaultRoot, ensureLayout, storePaths, type StorePaths } from './store-layout.js';
-import { saveImages } from './archive/save.js';
-import { loadArchive } from './archive/load.js';
 import type { Digest, ExportOptions, ImageRecord, Layers, Store, WorkArea } from './types.js';
 
 export interface OpenStoreOptions {
@@ -64,7 +62,7 @@ export async function openStore(root?: string, opts: OpenStoreOptions = {}): Pro
   const images = new StoreImages({ blobs, index, lease: addLease, guard });
   const cache = new StoreCacheRecords({ dir: paths.cache, tmpDir: lease.tmpDir, lease: addLease, guard });
   const layerDeps: StoreLayerDeps = { root: paths.root, blobs, tmpDir: lease.tmpDir, snapshotsDir: paths.snapshots, metaDir: paths.layers };
-  const layers = opts.layers ? opts.layers(layerDeps) : await createDefaultLayers(layerDeps);
+  const layers = opts.layers ? opts.layers(layerDeps) : lazyLayers(layerDeps);
   let closed = false;
 
   const store: OpenedStore = {
@@ -90,8 +88,9 @@ export async function openStore(root?: string, opts: OpenStoreOptions = {}): Pro
       await mkdir(dir, { recursive: true, mode: 0o700 });
       return dir;
     },
-    save: (imgs: ImageRecord[], dest: Writable, o: ExportOptions) => saveImages(store, imgs, dest, o),
-    load: (source: Readable, o?: { tags?: string[] }) => loadArchive(store, source, o),
+    // Archives (tar-stream, compression) load on first use: a build never needs them.
+    save: async (imgs: ImageRecord[], dest: Writable, o: ExportOptions) => (await import('./archive/save.js')).saveImages(store, imgs, dest, o),
+    load: async (source: Readable, o?: { tags?: string[] }) => (await import('./archive/load.js')).loadArchive(store, source, o),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -102,12 +101,18 @@ export async function openStore(root?: string, opts: OpenStoreOptions = {}): Pro
   return store;
 }
 
-/** The real Layers from src/layers/ once it exports createLayers; until then, methods fail ENOTIMPL. */
-async function createDefaultLayers(deps: StoreLayerDeps): Promise<Layers> {
-  const mod = (await import('./layers/index.js')) as Record<string, unknown>;
-  if (typeof mod.createLayers === 'function') return (mod.createLayers as (d: StoreLayerDeps) => Layers)(deps);
-  const missing = (): never => {
-    throw new StoreError('ENOTIMPL', 'layers are not implemented in this build');
+/**
+ * The real Layers from src/layers/, loaded on the first call: layer generation and extraction bring
+ * tar-stream, zlib and zstd, which a fully cached build (or `tsbuild images`) never needs.
+ */
+function lazyLayers(deps: StoreLayerDeps): Layers {
+  let real: Promise<Layers> | undefined;
+  const get = (): Promise<Layers> => (real ??= import('./layers/index.js').then((mod) => mod.createLayers(deps)));
+  return {
+    commit: async (...a) => (await get()).commit(...a),
+    snapshot: async (...a) => (await get()).snapshot(...a),
+    import: async (...a) => (await get()).import(...a),
+    compressed: async (...a) => (await get()).compressed(...a),
+    extractTar: async (...a) => (await get()).extractTar(...a),
   };
-  return { commit: async () => missing(), snapshot: async () => missing(), import: async () => missing(), compressed: async () => missing(), extractTar: async () => missing() };
 }

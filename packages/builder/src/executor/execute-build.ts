@@ -12,7 +12,7 @@ import { displayName } from './steps.js';
 import { StepCache } from './cache.js';
 import { openCopyContext } from './context-adapter.js';
 import { writeOutput, type OutputSpec } from './export.js';
-import { pullerFor, pusherFor, type PushedImage } from './registry.js';
+import { pullerFor, pusherFor, type PushedImage, type RegistryTransport } from './registry.js';
 import { cloneConfig, setLabels } from './image-config.js';
 import type { SecretSource } from '../mounts/index.js';
 import { DEFAULT_STEP_PIDS, type RunnerApi, type StepLimits } from './types.js';
@@ -47,6 +47,8 @@ export interface ExecuteBuildOptions {
   runner?: RunnerApi;
   /** False: never contact a registry (tests with fakes). */
   registry?: boolean;
+  /** Insecure registries and a certs.d folder for pulls and pushes. */
+  transport?: RegistryTransport;
   /** Context options for tests (racy window, counted fs). */
   contextOptions?: Partial<OpenContextOptions>;
 }
@@ -92,8 +94,8 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     if (unused.length > 0) {
       o.progress.emit({ type: 'warning', time: Date.now(), message: `build args not consumed by any built stage: ${unused.join(', ')}` });
     }
-    const registryOptions = { pull: o.pull, ...(o.platform ? { platform: o.platform } : {}), ...(o.signal ? { signal: o.signal } : {}) };
-    const runner = o.runner ?? ((await import('@tsbuild/runner')) as unknown as RunnerApi);
+    const registryOptions = { pull: o.pull, ...(o.transport ? { transport: o.transport } : {}), ...(o.platform ? { platform: o.platform } : {}), ...(o.signal ? { signal: o.signal } : {}) };
+    const runner = o.runner ?? lazyRunner();
     const run = new BuildRun({
       plan,
       services: { store, runner, progress: o.progress, cache: new StepCache(store.cache, o.noCache), ...(o.signal ? { signal: o.signal } : {}) },
@@ -133,7 +135,7 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
     if (labels.length > 0) setLabels(config.config, labels);
     config.created = config.history?.at(-1)?.created ?? run.epochIso;
     const image = await store.images.write({ config, layers: target.layers, tags: o.tags });
-    const push = o.registry === false ? undefined : pusherFor(store, o.signal);
+    const push = o.registry === false ? undefined : pusherFor(store, o.signal, o.transport);
     const pushed: PushedImage[] = [];
     for (const out of o.outputs) {
       // Exports can be the longest part of a build (compression): each is a step people can watch.
@@ -173,6 +175,20 @@ export async function executeBuild(o: ExecuteBuildOptions): Promise<ExecuteBuild
   } finally {
     if (!o.store) await store.close();
   }
+}
+
+/**
+ * The real runner, loaded on the first step that needs it: a fully cached build starts no sandbox
+ * and should not pay for loading one.
+ */
+function lazyRunner(): RunnerApi {
+  let mod: Promise<typeof import('@tsbuild/runner')> | undefined;
+  const load = (): Promise<typeof import('@tsbuild/runner')> => (mod ??= import('@tsbuild/runner'));
+  return {
+    run: async (spec) => (await load()).run(spec),
+    openMountSession: async () => (await load()).openMountSession(),
+    resolveUser: async (rootDir, user) => (await load()).resolveUser(rootDir, user),
+  };
 }
 
 function describeOutput(out: OutputSpec): string {

@@ -2,9 +2,16 @@
 // missing (or all of them with --pull) are pulled; `-o type=registry` / `--push` pushes.
 import { pull, push, type ImageRecord, type Platform, type Store, type TransferProgress } from '@tsbuild/layerstore';
 
+/** How to reach registries: docker's --insecure-registry and certs.d folder. */
+export interface RegistryTransport {
+  insecureRegistries?: string[];
+  certsDir?: string;
+}
+
 export interface RegistryOptions {
   /** --pull: contact the registry even for images already in the store. */
   pull: boolean;
+  transport?: RegistryTransport;
   platform?: Platform;
   signal?: AbortSignal;
 }
@@ -36,6 +43,7 @@ export function pullerFor(store: Store, o: RegistryOptions): Puller {
     const signal = call.signal ?? o.signal;
     const onProgress = call.onBytes ? bytesOf(call.onBytes, ['downloading', 'exists', 'done']) : undefined;
     const r = await pull(store, ref, {
+      ...o.transport,
       pull: o.pull,
       ...(o.platform ? { platform: o.platform } : {}),
       ...(signal ? { signal } : {}),
@@ -66,13 +74,14 @@ function bytesOf(report: TransferBytes, phases: TransferProgress['phase'][]): (p
   };
 }
 
-export function pusherFor(store: Store, signal?: AbortSignal): Pusher {
+export function pusherFor(store: Store, signal?: AbortSignal, transport: RegistryTransport = {}): Pusher {
   return async (image, dest, opts) => {
     // push reads the image by a name in the store: tag it with the destination first.
     await store.images.tag(image.manifestDigest, dest);
     const onBytes = opts.onBytes;
     const onProgress = onBytes ? bytesOf((current) => onBytes(current), ['uploading', 'exists', 'mounted', 'done']) : undefined;
     const r = await push(store, dest, dest, {
+      ...transport,
       ...(opts.insecure ? { insecure: true } : {}),
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),

@@ -2,7 +2,7 @@
 // contract. A put follows containerd's commit order: temp file (O_EXCL, in this process's tmp
 // dir on the same filesystem) → stream with a hashing tap → fsync → verify size and digest →
 // lease → rename without replace → fsync the folder. The temp file goes in `finally`.
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
@@ -122,7 +122,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async stat(digest: Digest): Promise<{ size: number } | undefined> {
-    const st = await stat(blobPath(this.deps.blobsDir, digest)).catch(() => undefined);
+    // Synchronous: one stat is cheaper than a thread-pool round trip (every cached step asks).
+    const st = statSync(blobPath(this.deps.blobsDir, digest), { throwIfNoEntry: false });
     return st?.isFile() ? { size: st.size } : undefined;
   }
 

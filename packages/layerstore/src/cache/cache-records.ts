@@ -3,13 +3,17 @@
 // sees the old record or the new one, never a torn one. `get` refreshes the file's mtime (prune
 // can drop records unused for a while) and leases the refs so a running build keeps what it reuses.
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync, utimesSync } from 'node:fs';
+import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../errors.js';
 import { validateDigest } from '../blobs/digest.js';
 import { fsyncDir } from '../blobs/fsync-dir.js';
 import { LIMITS, isObject, parseJSON } from '../json.js';
 import type { CacheRecord, CacheRecords, Digest } from '../types.js';
+
+/** A record's mtime is refreshed on a hit only when older than this (prune counts unused days). */
+const TOUCH_AFTER_MS = 60 * 60 * 1000;
 
 export interface CacheDeps {
   dir: string;
@@ -40,12 +44,22 @@ export class StoreCacheRecords implements CacheRecords {
   async get(key: string): Promise<CacheRecord | undefined> {
     return this.deps.guard(async () => {
       const file = this.fileOf(key);
-      const rec = await readRecord(file);
-      if (!rec || rec.key !== key) return undefined;
-      await this.deps.lease(rec.refs);
-      const now = new Date();
-      await utimes(file, now, now).catch(() => undefined);
-      return { refs: rec.refs, value: rec.value };
+      // Synchronous reads: a cached step is a few small-file operations, and a rebuild does them for
+      // every step; thread-pool round trips cost more than the reads themselves.
+      const found = readRecordSync(file);
+      if (!found || found.record.key !== key) return undefined;
+      await this.deps.lease(found.record.refs);
+      // The mtime says when the record was last used (prune); refreshing it is a metadata write,
+      // so only when it is older than TOUCH_AFTER_MS.
+      const now = Date.now();
+      if (now - found.mtimeMs > TOUCH_AFTER_MS) {
+        try {
+          utimesSync(file, now / 1000, now / 1000);
+        } catch {
+          // a read-only store still serves hits
+        }
+      }
+      return { refs: found.record.refs, value: found.record.value };
     });
   }
 
@@ -93,6 +107,23 @@ export class StoreCacheRecords implements CacheRecords {
   }
 }
 
+/** A record and its file's mtime (last use), or undefined when there is none. */
+function readRecordSync(file: string): { record: StoredRecord; mtimeMs: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const { mtimeMs } = fstatSync(fd);
+    return { record: checkRecord(readFileSync(fd), file), mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function readRecord(file: string): Promise<StoredRecord | undefined> {
   let bytes: Buffer;
   try {
@@ -101,6 +132,10 @@ async function readRecord(file: string): Promise<StoredRecord | undefined> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+  return checkRecord(bytes, file);
+}
+
+function checkRecord(bytes: Buffer, file: string): StoredRecord {
   const doc = parseJSON<unknown>(bytes, LIMITS.config, `cache record ${file}`);
   if (!isObject(doc) || typeof doc.key !== 'string' || !Array.isArray(doc.refs) || !doc.refs.every(validateDigest)) {
     throw new StoreError('EBADRECORD', `cache record ${file} is malformed`, { details: { file } });

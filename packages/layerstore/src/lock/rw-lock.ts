@@ -18,7 +18,8 @@ export class RwLock {
     await this.gate.run(async () => {
       if (this.holders === 0) {
         this.sharedFile ??= await FileLock.open(this.path);
-        await this.sharedFile.lock('shared');
+        // Uncontended (no prune running) the lock is free: take it without a thread-pool round trip.
+        if (!this.sharedFile.tryLock('shared')) await this.sharedFile.lock('shared');
       }
       this.holders++;
     });

@@ -29,6 +29,8 @@ export const buildCommand: CommandSpec = {
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only the image id' })
       .option('network', { type: 'string', choices: ['default', 'host', 'none'], describe: 'network for RUN steps (default: host)' })
       .option('secret', { type: 'string', describe: 'id=NAME,src=PATH|env=VAR secret for RUN --mount=type=secret' })
+      .option('insecure-registry', { type: 'string', describe: 'host[:port] reached over plain HTTP or unverified TLS (pull and push); repeatable' })
+      .option('cert-dir', { type: 'string', describe: 'docker-style certs.d folder for registries (default /etc/docker/certs.d)' })
       .example('$0 -t app .', 'build ./Dockerfile and tag it app')
       .example('$0 -t app -o type=oci,dest=app.tar .', 'also export an OCI archive'),
   async run(args, ctx) {
@@ -63,6 +65,10 @@ export const buildCommand: CommandSpec = {
         secrets: stringList(args.secret).map(parseSecret),
         root: optionalString(args.root),
         signal: ctx.signal,
+        registry: {
+          insecureRegistries: stringList(args['insecure-registry']),
+          ...(args['cert-dir'] === undefined ? {} : { certsDir: String(args['cert-dir']) }),
+        },
       },
       { stdout: ctx.stdout, stderr: ctx.stderr, stdin: process.stdin },
     );

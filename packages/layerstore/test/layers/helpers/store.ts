@@ -2,7 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLayers, FsBlobStore, type LayerStore } from '../../../src/index.js';
+import { FsBlobStore } from '../../../src/index.js';
+import { createLayers, type LayerStore } from '../../../src/layers/index.js';
 
 export interface TestStore {
   root: string;
