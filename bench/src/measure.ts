@@ -1,6 +1,6 @@
 // Timing whole commands the way a user meets them: wall time and peak RSS from GNU time.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -25,6 +25,12 @@ export function measure(cmd: CommandSpec): Sample {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
+  // TSBUILD_BENCH_LOG=dir keeps every timed command's output (progress lines say where time went).
+  const logDir = process.env.TSBUILD_BENCH_LOG;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    appendFileSync(path.join(logDir, 'commands.log'), `$ ${cmd.argv.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}\n`);
+  }
   if (r.status !== 0) {
     throw new Error(`benchmark command failed (exit ${r.status}): ${cmd.argv.join(' ')}\n${(r.stdout ?? '').slice(-2000)}\n${(r.stderr ?? '').slice(-4000)}`);
   }

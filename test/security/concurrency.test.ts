@@ -41,7 +41,8 @@ serial('CONC-01/CONC-03: 8 builds and 2 loads at once, prune looping beside them
   const prunes = await pruner;
   t.true(prunes >= 1);
   results.forEach((r, i) => {
-    t.is(r.code, 0, `#${i}: ${r.stderr}`);
+    if (r.code !== 0) t.log(`#${i} (${i < N ? 'build' : 'load'}) exit ${r.code}:\n${r.stderr}`);
+    t.is(r.code, 0, `#${i}`);
     t.notRegex(r.stderr, /EEXIST|ENOENT/, `#${i} shows no raw fs error`);
   });
   // The shared COPY layer is one layer: the same diffID in every image.

@@ -15,13 +15,13 @@ import {
   corePattern,
   filesContaining,
   isRoot,
-  loadEditedImage,
   sandbox,
   sentinel,
   type CliResult,
   type Sandbox,
   type Sentinel,
 } from './helpers.js';
+import { loadEditedImage } from './images.js';
 
 const serial = canMakeBase && isRoot ? test.serial : test.skip;
 

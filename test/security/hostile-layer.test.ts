@@ -5,7 +5,8 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { BASE, buildText, canMakeBase, cli, isRoot, loadEditedImage, rawTar, sandbox, sentinel, type RawEntry } from './helpers.js';
+import { BASE, buildText, canMakeBase, cli, isRoot, sandbox, sentinel } from './helpers.js';
+import { loadEditedImage, rawTar, type RawEntry } from './images.js';
 
 const serial = canMakeBase && isRoot ? test.serial : test.skip;
 

@@ -271,3 +271,39 @@ serial('CLN-01: 20 builds mixing success, RUN failure and SIGINT leave no mount 
   t.is((await cli(sb.root, ['prune', '--all-cache'])).code, 0);
   t.deepEqual(readdirSync(path.join(sb.root, 'state/logs')), []);
 });
+
+serial('CRASH-02 (short soak): 12 SIGKILLs at random moments of a build; each rebuild succeeds and verifies, and gives the same image', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  await writeTree(sb.ctx, { 'a.txt': 'a\n', 'dir/b.txt': 'b\n' });
+  const env = { SOURCE_DATE_EPOCH: '1700000000' };
+  const df = (i: number): string =>
+    `FROM ${BASE} AS one\nRUN echo one > /one\nFROM ${BASE}\nCOPY . /ctx/\nRUN echo ${i} > /i && sleep 0.3\nCOPY --from=one /one /one\n`;
+  // The image an uninterrupted build gives, per Dockerfile variant, in a second store.
+  const clean = await sandbox();
+  t.teardown(clean.cleanup);
+  await writeTree(clean.ctx, { 'a.txt': 'a\n', 'dir/b.txt': 'b\n' });
+  for (let i = 0; i < 12; i++) {
+    const text = df(i % 3);
+    const file = path.join(sb.dir, `Dockerfile.soak${i}`);
+    await writeFile(file, text);
+    const out = path.join(sb.dir, `soak${i}.oci.tar`);
+    const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', file, '-o', `type=oci,dest=${out}`, sb.ctx], { env });
+    const done = collect(child, 60_000);
+    await new Promise((r) => setTimeout(r, randomInt(50, 1500)));
+    child.kill('SIGKILL');
+    await done;
+    const v = await cli(sb.root, ['verify']);
+    t.is(v.code, 0, `#${i}: verify after SIGKILL\n${v.stdout}${v.stderr}`);
+    const iidA = path.join(sb.dir, `iid${i}`);
+    const again = await cli(sb.root, ['build', '--progress', 'plain', '--iidfile', iidA, '-f', file, sb.ctx], { env });
+    t.is(again.code, 0, `#${i}: rebuild\n${again.stderr}`);
+    const iidB = path.join(clean.dir, `iid${i}`);
+    const ref = await buildText(clean, text, ['--iidfile', iidB], { env });
+    t.is(ref.code, 0, ref.stderr);
+    t.is(await readFile(iidA, 'utf8'), await readFile(iidB, 'utf8'), `#${i}: the same image as an uninterrupted build`);
+  }
+  t.deepEqual(leftoverMounts(sb, undefined), []);
+  t.is((await cli(sb.root, ['prune'])).code, 0);
+  t.deepEqual(readdirSync(path.join(sb.root, 'tmp')), [], 'no temp leftovers after prune');
+});

@@ -36,6 +36,12 @@ export async function prune(store: OpenedStore, opts: PruneOptions = {}): Promis
   return store.gc.exclusive(async () => {
     const result: PruneResult = { blobs: [], bytes: 0, images: [], cacheRecords: 0, layers: [], tmp: [] };
     if (!opts.dryRun) result.tmp = await recoverDeadProcesses(store.root);
+    // Leases first, then tags and records. Writers tag (index.json) and save cache records outside
+    // the gc lock, after their blobs are leased, and drop their lease only when they close. Read in
+    // this order, a writer alive now has its blobs in the lease; one that has already closed wrote
+    // its tags and records before, so the reads below see them. (The other order missed a build that
+    // tagged and exited in between, and deleted its manifest under a fresh tag.)
+    const leased = await readLiveLeases(store.root);
     if (opts.danglingImages !== false) {
       const index = await store.index.read();
       result.images = index.manifests.filter((e) => entryName(e) === undefined).map((e) => e.digest);
@@ -51,7 +57,8 @@ export async function prune(store: OpenedStore, opts: PruneOptions = {}): Promis
         if (!opts.dryRun) await unlink(rec.file).catch(() => undefined);
       } else for (const r of rec.refs) roots.add(r);
     }
-    for (const d of await readLiveLeases(store.root)) roots.add(d);
+    await failpoint('prune.afterRoots');
+    for (const d of leased) roots.add(d);
     const live = await markLive(store.paths.blobs, roots);
 
     const layerPart = await collectLayers(store, live, !!opts.dryRun);

@@ -64,3 +64,23 @@ test.serial('CONC-03: prune running while writers are active never removes what 
   for await (const d of store.blobs.list()) left.push(d);
   t.deepEqual(left.sort(), [...live].sort());
 });
+
+test.serial('CONC-03: a writer that tags and exits while prune is between its reads keeps its image', async (t) => {
+  // The writer puts its blobs (leased), then waits before tagging; prune starts in that gap, reads
+  // what it needs, and waits; the writer tags and exits; prune then sweeps. A prune that read the
+  // index before the leases saw neither the tag nor the (closed) writer's lease and deleted the
+  // manifest under the fresh tag (found by test/security/concurrency.test.ts).
+  const root = join(await tempDir(t), 'root');
+  const writer = runWorker(['write-image', root, 'localhost/race:1'], { TSBUILD_FAILPOINTS: 'images.write.beforeTag=sleep(1500)' });
+  await new Promise((r) => setTimeout(r, 800));
+  const pruner = runWorker(['prune', root, '1'], { TSBUILD_FAILPOINTS: 'prune.afterRoots=sleep(2000)' });
+  const [w, p] = await Promise.all([writer, pruner]);
+  t.true(w.ok, `${w.code} ${w.message} ${w.stderr}`);
+  t.true(p.ok, `${p.code} ${p.message} ${p.stderr}`);
+  const store = await openStore(root);
+  t.teardown(() => store.close());
+  const img = await store.images.resolve('localhost/race:1');
+  t.truthy(img);
+  t.is(img?.manifestDigest, (w.result as { manifest: string }).manifest);
+  for (const l of img!.layers) t.truthy(await store.blobs.getBytes(l.blob.digest, 1 << 20));
+});

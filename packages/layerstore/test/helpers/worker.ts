@@ -58,6 +58,17 @@ async function main(): Promise<unknown> {
         }
         return { written };
       }
+      case 'write-image': {
+        // write-image <tag>: one layer, one image with that tag, then close at once (as a build does)
+        const data = bytesFor(`write-image ${args[0]}`, 10_000);
+        const r = await store.blobs.putBytes(data);
+        const img = await store.images.write({
+          config: { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
+          layers: [{ diffID: r.digest, blob: { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: r.digest, size: r.size } }],
+          tags: [args[0]!],
+        });
+        return { manifest: img.manifestDigest };
+      }
       case 'prune': {
         // prune <rounds>
         const freed: number[] = [];

@@ -9,8 +9,12 @@ import { fsx } from '../../src/native.js';
 import { makeStore, makeUpper } from './helpers/store.js';
 import { mountOverlay, mountReadOnly } from './helpers/overlay.js';
 import { flatten, walkDir, writeLayout } from './helpers/layout.js';
+import { haveOcitool } from './helpers/layout.js';
 
-test.serial('overlay changes become whiteouts, opaque dirs and canonical entries', async (t) => {
+/** Tests that check our layers with the shared independent reader (ocitool.py) run where it is. */
+const withReader = haveOcitool() ? test.serial : test.skip;
+
+withReader('overlay changes become whiteouts, opaque dirs and canonical entries', async (t) => {
   const s = makeStore(t);
   const baseDir = makeUpper(s, 'base');
   const w = (p: string, data = p): void => {

@@ -22,8 +22,23 @@ export function isLayerXattr(name: string): boolean {
   return name === 'security.capability' || name.startsWith('user.');
 }
 
+/**
+ * UTF-8 byte order without encoding: it is code-point order, which differs from JS's UTF-16 order only
+ * where a surrogate (an astral code point) meets U+E000..U+FFFF. Encoding both names for every
+ * comparison allocated ~1,400 buffers per 100-entry directory.
+ */
 function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 function unsupported(what: string, abs: string): StoreError {

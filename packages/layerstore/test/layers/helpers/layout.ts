@@ -5,7 +5,10 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LayerRef } from '../../../src/index.js';
 import { fileURLToPath as fileURLToPathForBase } from 'node:url';
+import { existsSync as existsSyncForTool } from 'node:fs';
 
+/** The shared conformance reader, an independent check of our layers; present where ../shared sits beside the clone (CI). */
+export const haveOcitool = (): boolean => existsSyncForTool(OCITOOL);
 const OCITOOL = fileURLToPathForBase(new URL('../../../../../../../shared/conformance/lib/ocitool.py', import.meta.url));
 
 function putJson(dir: string, value: unknown): { digest: string; size: number } {
