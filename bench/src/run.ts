@@ -121,66 +121,72 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const results: Record<string, unknown> = {};
   const fmt = (x: Stats): string => `${x.median.toFixed(2)} s (${x.min.toFixed(2)}-${x.max.toFixed(2)})`;
-  for (const s of scenarios) {
-    if (only.length && !only.includes(s.id) && !only.includes(s.id[0]!)) continue;
-    const samples = new Map<string, Sample[]>(peers.map((p) => [p.name, []]));
-    // A peer that cannot do a scenario (buildah refuses more than 128 layers) is reported, not fatal.
-    const failed = new Map<string, string>();
-    const attempt = async (p: Peer, what: () => unknown): Promise<void> => {
-      if (failed.has(p.name)) return;
-      try {
-        await what();
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        const reason = msg.split('\n').map((l) => l.trim()).filter((l) => /error/i.test(l)).pop() ?? msg.split('\n')[0]!;
-        failed.set(p.name, reason.length > 100 ? reason.slice(reason.lastIndexOf(': ') + 2) : reason);
-        console.error(`# ${s.id} ${p.name} failed: ${msg.slice(-1500)}`);
+  // The registry is ours to stop, whatever happens (an interrupted run must not leave it behind).
+  const stopRegistry = (): void => void registry?.stop();
+  process.once('SIGINT', () => { stopRegistry(); process.exit(130); });
+  try {
+    for (const s of scenarios) {
+      if (only.length && !only.includes(s.id) && !only.includes(s.id[0]!)) continue;
+      const samples = new Map<string, Sample[]>(peers.map((p) => [p.name, []]));
+      // A peer that cannot do a scenario (buildah refuses more than 128 layers) is reported, not fatal.
+      const failed = new Map<string, string>();
+      const attempt = async (p: Peer, what: () => unknown): Promise<void> => {
+        if (failed.has(p.name)) return;
+        try {
+          await what();
+        } catch (err) {
+          const msg = err instanceof Error ? err.message : String(err);
+          const reason = msg.split('\n').map((l) => l.trim()).filter((l) => /error/i.test(l)).pop() ?? msg.split('\n')[0]!;
+          failed.set(p.name, reason.length > 100 ? reason.slice(reason.lastIndexOf(': ') + 2) : reason);
+          console.error(`# ${s.id} ${p.name} failed: ${msg.slice(-1500)}`);
+        }
+      };
+      for (const p of peers) await attempt(p, () => s.prepare?.(p));
+      for (let i = 0; i <= runs; i++) {
+        for (const p of peers) {
+          await attempt(p, async () => {
+            await s.before?.(p, i);
+            // Untimed: write back what the previous command left dirty, so that a peer's fsyncs never
+            // wait on the other peer's writeback (measured: a tsbuild rebuild took 14 s instead of 2.6 s).
+            sh(['sync']);
+            const sample = measure(s.cmd(p));
+            if (i > 0) samples.get(p.name)!.push(sample);
+          });
+        }
       }
-    };
-    for (const p of peers) await attempt(p, () => s.prepare?.(p));
-    for (let i = 0; i <= runs; i++) {
-      for (const p of peers) {
-        await attempt(p, async () => {
-          await s.before?.(p, i);
-          // Untimed: write back what the previous command left dirty, so that a peer's fsyncs never
-          // wait on the other peer's writeback (measured: a tsbuild rebuild took 14 s instead of 2.6 s).
-          sh(['sync']);
-          const sample = measure(s.cmd(p));
-          if (i > 0) samples.get(p.name)!.push(sample);
-        });
-      }
-    }
-    const stat = (name: string): { t?: Stats; rss?: number } => {
-      const v = samples.get(name);
-      if (failed.has(name) || !v?.length) return {};
-      return { t: stats(v.map((x) => x.seconds)), rss: Math.max(...v.map((x) => x.maxRssMiB)) };
-    };
-    const T = stat('tsbuild');
-    const B = stat('buildah');
-    const ratio = T.t && B.t ? T.t.median / B.t.median : undefined;
-    const verdict = s.target === undefined || ratio === undefined ? '' : ratio <= s.target ? `≤ ${s.target} met` : `≤ ${s.target} MISSED`;
-    const cell = (name: string, x: { t?: Stats }): string => (x.t ? fmt(x.t) : samples.has(name) ? `fails: ${failed.get(name) ?? 'no sample'}` : 'not run');
-    const row = `| ${s.title} | ${cell('tsbuild', T)} | ${cell('buildah', B)} | ${ratio === undefined ? '-' : ratio.toFixed(3)} | ${verdict} | ${T.rss?.toFixed(0) ?? '-'} / ${B.rss?.toFixed(0) ?? '-'} MiB |`;
-    console.log(row);
-    rows.push(row);
-    results[s.id] = { title: s.title, tsbuild: T.t, buildah: B.t, ratio, target: s.target, rssMiB: { tsbuild: T.rss, buildah: B.rss }, failed: Object.fromEntries(failed) };
-    if (s.id === 'g' && T.t) {
-      const big = path.join(ctx.big, 'big.bin');
-      const copy = path.join(work, 'big.copy');
-      const ref = stats([0, 1, 2].map(() => {
+      const stat = (name: string): { t?: Stats; rss?: number } => {
+        const v = samples.get(name);
+        if (failed.has(name) || !v?.length) return {};
+        return { t: stats(v.map((x) => x.seconds)), rss: Math.max(...v.map((x) => x.maxRssMiB)) };
+      };
+      const T = stat('tsbuild');
+      const B = stat('buildah');
+      const ratio = T.t && B.t ? T.t.median / B.t.median : undefined;
+      const verdict = s.target === undefined || ratio === undefined ? '' : ratio <= s.target ? `≤ ${s.target} met` : `≤ ${s.target} MISSED`;
+      const cell = (name: string, x: { t?: Stats }): string => (x.t ? fmt(x.t) : samples.has(name) ? `fails: ${failed.get(name) ?? 'no sample'}` : 'not run');
+      const row = `| ${s.title} | ${cell('tsbuild', T)} | ${cell('buildah', B)} | ${ratio === undefined ? '-' : ratio.toFixed(3)} | ${verdict} | ${T.rss?.toFixed(0) ?? '-'} / ${B.rss?.toFixed(0) ?? '-'} MiB |`;
+      console.log(row);
+      rows.push(row);
+      results[s.id] = { title: s.title, tsbuild: T.t, buildah: B.t, ratio, target: s.target, rssMiB: { tsbuild: T.rss, buildah: B.rss }, failed: Object.fromEntries(failed) };
+      if (s.id === 'g' && T.t) {
+        const big = path.join(ctx.big, 'big.bin');
+        const copy = path.join(work, 'big.copy');
+        const ref = stats([0, 1, 2].map(() => {
+          rmSync(copy, { force: true });
+          const a = measure({ argv: ['cp', big, copy] });
+          const h = measure({ argv: ['sha256sum', big] });
+          return a.seconds + h.seconds;
+        }));
         rmSync(copy, { force: true });
-        const a = measure({ argv: ['cp', big, copy] });
-        const h = measure({ argv: ['sha256sum', big] });
-        return a.seconds + h.seconds;
-      }));
-      rmSync(copy, { force: true });
-      const line = `(g) reference: cp + sha256sum of the same file: ${ref.median.toFixed(2)} s; tsbuild throughput = ${(ref.median / T.t.median).toFixed(2)} × that (target ≥ 0.8), peak RSS ${T.rss!.toFixed(0)} MiB (target ≤ 150)`;
-      console.log(line);
-      rows.push('', line, '');
-      results.gReference = ref;
+        const line = `(g) reference: cp + sha256sum of the same file: ${ref.median.toFixed(2)} s; tsbuild throughput = ${(ref.median / T.t.median).toFixed(2)} × that (target ≥ 0.8), peak RSS ${T.rss!.toFixed(0)} MiB (target ≤ 150)`;
+        console.log(line);
+        rows.push('', line, '');
+        results.gReference = ref;
+      }
     }
+  } finally {
+    await registry?.stop();
   }
-  await registry?.stop();
   const header = `| scenario | tsbuild median (min-max) | buildah median (min-max) | ratio | target | peak RSS tsbuild / buildah |\n|---|---|---|---|---|---|`;
   const md = `# tsbuild vs buildah, ${runs} counted runs each after a warm-up, alternating\n\n${header}\n${rows.join('\n')}\n`;
   mkdirSync(path.join(repo, 'bench/out'), { recursive: true });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunnerError } from './errors.js';
 import type { Limits } from './types.js';
+import { isAlive } from './temp-dirs.js';
 
 export interface Hierarchy { version: 1 | 2; controllers: string[]; dir: string }
 
@@ -254,19 +255,6 @@ async function removeStale(hs: Hierarchy[]): Promise<void> {
   }
 }
 
-/** A zombie counts as dead: it can no longer use what it left behind. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 function safeRead(file: string): string {
   try {

@@ -70,7 +70,7 @@ function quietly(fn: () => void): void {
 }
 
 /** A zombie counts as dead: it can no longer use what it left behind. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {

@@ -8,6 +8,7 @@ import type { BigIntStats } from 'node:fs';
 import { unreadable } from './codes.js';
 import type { ContextFs, HostPath } from './fs-port.js';
 import type { ExclusionRules, IgnoreRules } from './ignore-rules.js';
+import { compareNames } from '@tsbuild/layerstore';
 
 export type WalkType = 'file' | 'dir' | 'symlink' | 'special';
 
@@ -76,21 +77,8 @@ export function typeOf(stat: BigIntStats): WalkType {
   return 'special';
 }
 
-/** Code-point order, which is UTF-8 byte order (Go sorts names that way). */
-export function compareNames(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (astral code points) sort after every BMP character in UTF-8.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+/** Code-point order, which is UTF-8 byte order (Go sorts names that way); one definition, in layerstore. */
+export { compareNames } from '@tsbuild/layerstore';
 
 interface DirFrame {
   path: string;

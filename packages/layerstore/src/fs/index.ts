@@ -12,3 +12,4 @@ export {
   splitPath,
   type ParentResolution,
 } from './resolve.js';
+export { compareNames } from './compare-names.js';
