@@ -2,7 +2,8 @@
 // orphaned step processes, exit codes, SIGINT / SIGTERM / SIGKILL of the builder during a RUN. After
 // each: no step process left, no mount below the test dir, `tsbuild verify` clean, the next build works.
 import test from 'ava';
-import { randomInt } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -306,4 +307,50 @@ serial('CRASH-02 (short soak): 12 SIGKILLs at random moments of a build; each re
   t.deepEqual(leftoverMounts(sb, undefined), []);
   t.is((await cli(sb.root, ['prune'])).code, 0);
   t.deepEqual(readdirSync(path.join(sb.root, 'tmp')), [], 'no temp leftovers after prune');
+});
+
+serial('CRASH-03: SIGINT during an OCI export exits 130 within 10 s and leaves no partial archive', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  // Random bytes compress slowly enough for the signal to land inside the export.
+  await writeTree(sb.ctx, { big: randomBytes(120 << 20) });
+  const out = path.join(sb.dir, 'exports');
+  spawnSync('mkdir', ['-p', out]);
+  const df = path.join(sb.dir, 'Dockerfile.export');
+  await writeFile(df, `FROM ${BASE}\nCOPY big /big\n`);
+  const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, '-o', `type=oci,dest=${path.join(out, 'o.tar')}`, sb.ctx]);
+  const done = collect(child, 120_000);
+  await outputIncludes(child, '[output]', 120_000);
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const r = await done;
+  t.is(r.code, 130, r.stderr);
+  t.true(Date.now() - sent < 10_000);
+  t.deepEqual(readdirSync(out), [], 'no archive and no temp file beside it');
+  await verifyClean(t, sb, 'after SIGINT in export');
+  await nextBuildWorks(t, sb, 'after SIGINT in export');
+});
+
+// Bug: SIGINT during `tsbuild save -o FILE` does not stop the save: it runs to the end, renames the
+// complete archive into place, and only then exits 130, so a script sees "interrupted" beside a
+// finished file, and a large save ignores Ctrl-C until it is done. Cause: the save command
+// (packages/builder/src/cli/commands/archive.ts, the `-o` branch) never passes ctx.signal to
+// store.save() or to pipeline(). Fix: pipeline(pass, file, { signal: ctx.signal }) and abort the
+// producer with it; the existing `finally` then removes the temp file and nothing is renamed.
+(canMakeBase && isRoot ? test.serial.failing : test.skip)('CRASH-03: SIGINT during save stops it: exit 130 and no archive', async (t) => {
+  const sb = await sandbox();
+  t.teardown(sb.cleanup);
+  await writeTree(sb.ctx, { big: randomBytes(120 << 20) });
+  const b = await buildText(sb, `FROM ${BASE}\nCOPY big /big\n`, ['-t', 'localhost/exp:1']);
+  t.is(b.code, 0, b.stderr);
+  const out = path.join(sb.dir, 'exports');
+  spawnSync('mkdir', ['-p', out]);
+  const save = startCli(sb.root, ['save', '-o', path.join(out, 's.tar'), 'localhost/exp:1']);
+  const saved = collect(save, 120_000);
+  await new Promise((res) => setTimeout(res, 700));
+  save.kill('SIGINT');
+  const s = await saved;
+  t.is(s.code, 130, s.stderr);
+  t.deepEqual(readdirSync(out), [], 'no archive after an interrupted save');
+  await verifyClean(t, sb, 'after SIGINT in save');
 });
