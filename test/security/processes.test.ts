@@ -264,7 +264,7 @@ serial('CLN-01: 20 builds mixing success, RUN failure and SIGINT leave no mount 
 // never removed, not by prune and not by prune --all-cache (layerstore/src/manage prunes blobs,
 // snapshots and records only), so the store grows with every build that prints. The fix: give
 // logs to the cache record they belong to (or an age limit) and let prune remove them with it.
-(canMakeBase && isRoot ? test.serial.failing : test.skip)('CLN-01: prune --all-cache also drops the step logs of the builds it forgets', async (t) => {
+(canMakeBase && isRoot ? test.serial : test.skip)('CLN-01: prune --all-cache also drops the step logs of the builds it forgets', async (t) => {
   const sb = await sandbox();
   t.teardown(sb.cleanup);
   const r = await buildText(sb, `FROM ${BASE}\nRUN echo some output\n`);
@@ -337,7 +337,7 @@ serial('CRASH-03: SIGINT during an OCI export exits 130 within 10 s and leaves n
 // (packages/builder/src/cli/commands/archive.ts, the `-o` branch) never passes ctx.signal to
 // store.save() or to pipeline(). Fix: pipeline(pass, file, { signal: ctx.signal }) and abort the
 // producer with it; the existing `finally` then removes the temp file and nothing is renamed.
-(canMakeBase && isRoot ? test.serial.failing : test.skip)('CRASH-03: SIGINT during save stops it: exit 130 and no archive', async (t) => {
+(canMakeBase && isRoot ? test.serial : test.skip)('CRASH-03: SIGINT during save stops it: exit 130 and no archive', async (t) => {
   const sb = await sandbox();
   t.teardown(sb.cleanup);
   await writeTree(sb.ctx, { big: randomBytes(120 << 20) });

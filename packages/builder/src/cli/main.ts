@@ -53,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
       global: true,
     })
     .option('debug', { type: 'boolean', describe: 'print stack traces with errors', global: true, hidden: true })
+    // docker's flags include --no-cache and --no-trunc: names of their own, not negations of --cache.
+    .parserConfiguration({ 'boolean-negation': false })
     .strictCommands()
     .strictOptions()
     .exitProcess(false)

@@ -145,3 +145,13 @@ function parseKeyValues(spec: string, flag: string): Map<string, string> {
   }
   return kv;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90s`, `10m`, `1h`, `500ms`, `30` (seconds) → milliseconds. */
+export function parseDuration(spec: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(spec.trim());
+  const ms = m ? Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? 's'] ?? 1000)) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new UsageError('USAGE_DURATION', `${flag} "${spec}" is not a duration (e.g. 90s, 10m, 1h)`);
+  return ms;
+}

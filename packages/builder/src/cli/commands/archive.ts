@@ -61,7 +61,7 @@ const save: CommandSpec = {
       };
       if (out === undefined || out === '-') {
         const pass = new PassThrough();
-        await Promise.all([store.save(images, pass, opts), pipeline(pass, ctx.stdout, { end: false })]);
+        await Promise.all([store.save(images, pass, opts), pipeline(pass, ctx.stdout, { end: false, signal: ctx.signal })]);
         return;
       }
       // Write beside the destination and rename, so a failed save never leaves a truncated archive.
@@ -69,7 +69,9 @@ const save: CommandSpec = {
       try {
         const file = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
         const pass = new PassThrough();
-        await Promise.all([store.save(images, pass, opts), pipeline(pass, file)]);
+        // SIGINT aborts the write; the producer then fails on its closed stream and `finally` removes tmp.
+        await Promise.all([store.save(images, pass, opts), pipeline(pass, file, { signal: ctx.signal })]);
+        ctx.signal.throwIfAborted();
         await rename(tmp, out);
       } finally {
         await rm(tmp, { force: true });

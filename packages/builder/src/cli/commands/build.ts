@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { CommandSpec } from '../command.js';
 import { optionalString, stringList } from '../command.js';
-import { parseAssignments, parseOutput, parsePlatform, parseSecret, type OutputSpec } from '../options.js';
+import { parseAssignments, parseDuration, parseOutput, parsePlatform, parseSecret, parseSize, type OutputSpec } from '../options.js';
 
 const PROGRESS = ['auto', 'tty', 'plain', 'quiet', 'json'] as const;
 
@@ -21,7 +21,10 @@ export const buildCommand: CommandSpec = {
       .option('pull', { type: 'boolean', describe: 'resolve base images again (pull when a registry is named)' })
       .option('output', { alias: 'o', type: 'string', describe: 'type=oci|docker|tar|local|registry,dest=PATH' })
       .option('push', { type: 'boolean', describe: 'push the image to its registry (-o type=registry)' })
-      .option('progress', { type: 'string', choices: PROGRESS, default: 'auto', describe: 'progress output' })
+      .option('progress', { type: 'string', default: 'auto', describe: 'progress output: auto, tty, plain, quiet or json (the last one given wins)' })
+      .option('memory', { alias: 'm', type: 'string', describe: 'memory limit of each RUN step (e.g. 512m); OOM is reported as such' })
+      .option('pids-limit', { type: 'number', describe: 'process limit of each RUN step (default 16384)' })
+      .option('step-timeout', { type: 'string', describe: 'wall-clock limit of each RUN step (e.g. 90s, 10m, 1h)' })
       .option('label', { type: 'string', describe: 'KEY=VALUE image label; repeatable' })
       .option('iidfile', { type: 'string', describe: 'write the image id to this file' })
       .option('metadata-file', { type: 'string', describe: 'write build result metadata (JSON) to this file' })
@@ -40,7 +43,12 @@ export const buildCommand: CommandSpec = {
     const outputs: OutputSpec[] = stringList(args.output).map(parseOutput);
     if (args.push === true) outputs.push({ type: 'registry' });
     const quiet = args.quiet === true;
-    const progress = quiet ? 'quiet' : (String(args.progress) as (typeof PROGRESS)[number]);
+    const progress = quiet ? 'quiet' : parseProgress(stringList(args.progress).pop() ?? 'auto');
+    const stepLimits = {
+      ...(args.memory === undefined ? {} : { memoryBytes: parseSize(String(args.memory), '--memory') }),
+      ...(args['pids-limit'] === undefined ? {} : { pids: positiveInteger(args['pids-limit'], '--pids-limit') }),
+      ...(args['step-timeout'] === undefined ? {} : { timeoutMs: parseDuration(String(args['step-timeout']), '--step-timeout') }),
+    };
     const network = args.network === 'none' ? 'none' : 'host';
     const tags = stringList(args.tag);
     if (outputs.some((o) => o.type === 'registry' && !o.name) && tags.length === 0) {
@@ -65,6 +73,7 @@ export const buildCommand: CommandSpec = {
         secrets: stringList(args.secret).map(parseSecret),
         root: optionalString(args.root),
         signal: ctx.signal,
+        stepLimits,
         registry: {
           insecureRegistries: stringList(args['insecure-registry']),
           ...(args['cert-dir'] === undefined ? {} : { certsDir: String(args['cert-dir']) }),
@@ -75,3 +84,16 @@ export const buildCommand: CommandSpec = {
     if (quiet) ctx.stdout.write(`${result.imageId}\n`);
   },
 };
+
+function parseProgress(v: string): (typeof PROGRESS)[number] {
+  if (!(PROGRESS as readonly string[]).includes(v)) {
+    throw new UsageError('USAGE_PROGRESS', `--progress "${v}" is not one of ${PROGRESS.join(', ')}`);
+  }
+  return v as (typeof PROGRESS)[number];
+}
+
+function positiveInteger(v: unknown, flag: string): number {
+  const n = Number(Array.isArray(v) ? v[v.length - 1] : v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError('USAGE_NUMBER', `${flag} needs a positive whole number, not "${String(v)}"`);
+  return n;
+}

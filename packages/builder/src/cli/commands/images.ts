@@ -1,4 +1,6 @@
 // Image management: images, inspect, history, tag, rmi, prune, verify.
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { BuildError } from '../../errors.js';
 import type { CommandSpec } from '../command.js';
 import { stringList } from '../command.js';
@@ -98,9 +100,11 @@ const prune: CommandSpec = {
   async run(args, ctx) {
     const layerstore = await import('@tsbuild/layerstore');
     await withStore(args.root, async (store) => {
-      const r = await layerstore.prune(store, { cache: args['all-cache'] === true ? 'all' : 'none', dryRun: args['dry-run'] === true });
-      const verb = args['dry-run'] === true ? 'Would free' : 'Freed';
-      ctx.stdout.write(`${verb} ${humanSize(r.bytes)}: ${r.blobs.length} blobs, ${r.layers.length} snapshots/layer records, ${r.images.length} unnamed images, ${r.cacheRecords} cache records, ${r.tmp.length} leftovers of dead processes\n`);
+      const dryRun = args['dry-run'] === true;
+      const r = await layerstore.prune(store, { cache: args['all-cache'] === true ? 'all' : 'none', dryRun });
+      const logs = await pruneStepLogs(await store.stateDir('logs'), args['all-cache'] === true ? LIVE_LOG_MS : LOG_KEEP_MS, dryRun);
+      const verb = dryRun ? 'Would free' : 'Freed';
+      ctx.stdout.write(`${verb} ${humanSize(r.bytes + logs.bytes)}: ${r.blobs.length} blobs, ${r.layers.length} snapshots/layer records, ${r.images.length} unnamed images, ${r.cacheRecords} cache records, ${logs.files} step logs, ${r.tmp.length} leftovers of dead processes\n`);
     });
   },
 };
@@ -126,3 +130,25 @@ const verify: CommandSpec = {
 };
 
 export const imageCommands: CommandSpec[] = [images, inspect, history, tag, rmi, prune, verify];
+
+/**
+ * Step logs are kept a week; with --all-cache every one goes (a build running meanwhile keeps writing
+ * through its open file, so all it loses is that log).
+ */
+const LOG_KEEP_MS = 7 * 24 * 3600 * 1000;
+const LIVE_LOG_MS = 0;
+
+async function pruneStepLogs(dir: string, olderThanMs: number, dryRun: boolean): Promise<{ files: number; bytes: number }> {
+  const now = Date.now();
+  let files = 0;
+  let bytes = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const p = path.join(dir, name);
+    const st = await stat(p).catch(() => undefined);
+    if (!st || now - st.mtimeMs < olderThanMs) continue;
+    files++;
+    bytes += st.isFile() ? st.size : 0;
+    if (!dryRun) await rm(p, { recursive: true, force: true });
+  }
+  return { files, bytes };
+}
