@@ -32,6 +32,7 @@ export function measure(cmd: CommandSpec): Sample {
     appendFileSync(path.join(logDir, 'commands.log'), `$ ${cmd.argv.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}\n`);
   }
   if (r.status !== 0) {
+    rmSync(out, { force: true });
     throw new Error(`benchmark command failed (exit ${r.status}): ${cmd.argv.join(' ')}\n${(r.stdout ?? '').slice(-2000)}\n${(r.stderr ?? '').slice(-4000)}`);
   }
   const [secs, rssKiB] = readFileSync(out, 'utf8').trim().split(/\s+/).slice(-2).map(Number) as [number, number];

@@ -22,9 +22,8 @@ export function tsbuild(root: string): Peer {
   const base = [process.execPath, TSBUILD_BIN, '--root', root];
   return {
     name: 'tsbuild',
-    // `--no-cache=true`, not `--no-cache`: the CLI's yargs reads the bare form as the negation of an
-    // unknown `cache` option (see docs/performance.md, open findings). `--network none` as buildah's.
-    build: (ctx, tag, o = {}) => ({ argv: [...base, 'build', '--progress', 'plain', '--network', 'none', '-t', tag, ...(o.noCache ? ['--no-cache=true'] : []), ...(o.dockerfile ? ['-f', o.dockerfile] : []), ctx] }),
+    // `--network none`, as buildah's.
+    build: (ctx, tag, o = {}) => ({ argv: [...base, 'build', '--progress', 'plain', '--network', 'none', '-t', tag, ...(o.noCache ? ['--no-cache'] : []), ...(o.dockerfile ? ['-f', o.dockerfile] : []), ctx] }),
     run: (image, argv) => ({ argv: [...base, 'run', '--rm', image, ...argv] }),
     exportOci: (image, dest, compress) => ({ argv: [...base, 'save', '--format', 'oci', '--compression', compress ? 'gzip' : 'none', '-o', dest, image] }),
     push: (image, dest) => ({ argv: [...base, 'push', '-q', image, dest] }),

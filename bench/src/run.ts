@@ -1,6 +1,6 @@
 // `npm run bench`: tsbuild against buildah on the same machine in the same run, alternating
 // A B A B, a warm-up first, then N counted runs each; prints medians, ranges, ratios and peak RSS.
-// Usage: node bench/dist/run.js [--runs 5] [--only a,b,c,d1,d2,d3,e1,e2,f,g,h1,h2] [--work DIR] [--big-mib 1024] [--peers tsbuild,buildah]
+// Usage: node bench/dist/run.js [--runs 5] [--only a,b,c,d1,d2,d3,e1,e2,f,g,h1,h2] [--work DIR] [--big-mib 1024] [--peers tsbuild,buildah] [--settle SECONDS]
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,13 @@ const runs = Number(arg('runs', '5'));
 const only = arg('only', '').split(',').filter(Boolean);
 const work = path.resolve(arg('work', path.join(os.tmpdir(), 'tsbuild-bench')));
 const bigMiB = Number(arg('big-mib', '1024'));
+/**
+ * Untimed seconds of rest before each timed command. On this machine's ext4 (online discard) a command
+ * right after a buildah build runs with ~3× the system time for ~15 s (buildah frees its containers'
+ * blocks at exit; `sync` does not wait for that): measured tsbuild cold builds of 5.9 s right after
+ * buildah against 2.6 s 15 s later.
+ */
+const settle = Number(arg('settle', '0'));
 /** `--peers tsbuild` times one side only, for quick iterations (no ratios then). */
 const peerNames = arg('peers', 'tsbuild,buildah').split(',');
 
@@ -149,6 +156,7 @@ async function main(): Promise<void> {
             // Untimed: write back what the previous command left dirty, so that a peer's fsyncs never
             // wait on the other peer's writeback (measured: a tsbuild rebuild took 14 s instead of 2.6 s).
             sh(['sync']);
+            if (settle > 0) sh(['sleep', String(settle)]);
             const sample = measure(s.cmd(p));
             if (i > 0) samples.get(p.name)!.push(sample);
           });
