@@ -25,3 +25,14 @@ test('run: flags after IMAGE belong to the container command', async (t) => {
   t.deepEqual(separateRunCommand(['build', '-t', 'run', '.']), ['build', '-t', 'run', '.']);
   t.deepEqual(separateRunCommand(['images']), ['images']);
 });
+
+test('an explicit build command runs as the default one (unless help is asked for)', async (t) => {
+  const { dropExplicitBuild } = await import('../../src/cli/main.js');
+  t.deepEqual(dropExplicitBuild(['build', '-t', 'a', '.']), ['-t', 'a', '.']);
+  t.deepEqual(dropExplicitBuild(['--root', '/r', 'build', '.']), ['--root', '/r', '.']);
+  t.deepEqual(dropExplicitBuild(['build', '--help']), ['build', '--help']);
+  t.deepEqual(dropExplicitBuild(['-t', 'build', '.']), ['-t', 'build', '.'], 'a tag named build stays');
+  t.deepEqual(dropExplicitBuild(['--root=/r', 'build', '.']), ['--root=/r', 'build', '.']);
+  t.deepEqual(dropExplicitBuild(['run', 'build']), ['run', 'build']);
+  t.deepEqual(dropExplicitBuild(['images']), ['images']);
+});
