@@ -356,11 +356,7 @@ export class TreeCopier {
       writeFull(fd, buf, n);
       // Only a file that grew past the buffer since it was listed needs more rounds.
       while (n === buf.length && (n = readFull(input, buf)) > 0) writeFull(fd, buf, n);
-      const owner = this.ownerOf(meta);
-      fchownSync(fd, owner.uid, owner.gid); // before chmod: chown clears setuid/setgid
-      fchmodSync(fd, this.modeOf(meta));
-      const t = this.mtimeOf(meta);
-      futimesSync(fd, t, t);
+      this.applyMeta(fd, meta);
     } finally {
       closeSync(input);
       if (fd !== undefined) closeSync(fd);
@@ -370,14 +366,19 @@ export class TreeCopier {
   private setFileMeta(target: HostPath, meta: EntryMeta): void {
     const fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      const owner = this.ownerOf(meta);
-      fchownSync(fd, owner.uid, owner.gid); // before chmod: chown clears setuid/setgid
-      fchmodSync(fd, this.modeOf(meta));
-      const t = this.mtimeOf(meta);
-      futimesSync(fd, t, t);
+      this.applyMeta(fd, meta);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** Owner, mode and mtime through an open fd (never a path a symlink could redirect). */
+  private applyMeta(fd: number, meta: EntryMeta): void {
+    const owner = this.ownerOf(meta);
+    fchownSync(fd, owner.uid, owner.gid); // before chmod: chown clears setuid/setgid
+    fchmodSync(fd, this.modeOf(meta));
+    const t = this.mtimeOf(meta);
+    futimesSync(fd, t, t);
   }
 
   private copySymlink(src: HostPath, meta: EntryMeta, target: HostPath): void {
