@@ -130,6 +130,8 @@ export type Compression = 'gzip' | 'zstd' | 'none';
 export interface CommitOptions {
   /** Clamp every entry's mtime to this (seconds since the epoch), for reproducible layers. */
   sourceDateEpoch?: number;
+  /** Bytes of the layer tar written so far, reported about every 4 MiB and at the end (for progress bars). */
+  onProgress?: (bytesWritten: number) => void;
 }
 
 export interface CommittedLayer extends LayerRef {

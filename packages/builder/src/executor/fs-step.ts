@@ -50,10 +50,11 @@ export async function runFsStep(env: FsStepEnv, state: StageState, spec: FsStepS
     const lowers = await lowerDirsFor(store, state.layers, area.scratchDir);
     await spec.execute(area, lowers);
     throwIfCancelled(services.signal);
-    const committed = await store.layers.commit(
-      area.upperDir,
-      settings.sourceDateEpoch !== undefined ? { sourceDateEpoch: settings.sourceDateEpoch } : {},
-    );
+    const committed = await store.layers.commit(area.upperDir, {
+      ...(settings.sourceDateEpoch !== undefined ? { sourceDateEpoch: settings.sourceDateEpoch } : {}),
+      // A big COPY's commit takes seconds: the tty view shows its bytes as they are written.
+      onProgress: (bytes) => progress.emit({ type: 'step-progress', time: Date.now(), step: spec.step, action: 'committing layer', current: bytes }),
+    });
     record = {
       v: 1,
       instruction: spec.instruction,

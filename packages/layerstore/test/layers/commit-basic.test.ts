@@ -110,3 +110,15 @@ test('an empty upper dir is an empty layer', async (t) => {
   t.true(layer.empty);
   t.is(layer.blob.size, 1024);
 });
+
+test('commit reports the bytes it writes: throttled, growing, and the blob size at the end', async (t) => {
+  const s = makeStore(t);
+  const upper = makeUpper(s);
+  writeFileSync(path.join(upper, 'big'), Buffer.alloc(10 << 20, 1));
+  writeFileSync(path.join(upper, 'small'), 'x');
+  const seen: number[] = [];
+  const layer = await s.layers.commit(upper, { onProgress: (n) => seen.push(n) });
+  t.true(seen.length >= 2, `reports: ${seen.join(',')}`);
+  t.deepEqual([...seen].sort((a, b) => a - b), seen, 'never goes backwards');
+  t.is(seen[seen.length - 1], layer.blob.size);
+});

@@ -21,9 +21,28 @@ export async function commitUpper(deps: CommitDeps, upperDir: string, opts: Comm
   const stats: TarStats = { entries: 0 };
   // The blob is the uncompressed tar, so its digest (computed by put while it writes) is the diffID:
   // one pass, one hash. Readable.from pulls the generator only as fast as put writes.
-  const put = await deps.blobs.put(Readable.from(layerTarChunks(upperDir, { sourceDateEpoch: epoch }, stats), { objectMode: false }));
+  const chunks = layerTarChunks(upperDir, { sourceDateEpoch: epoch }, stats);
+  const source = opts.onProgress ? reportBytes(chunks, opts.onProgress) : chunks;
+  const put = await deps.blobs.put(Readable.from(source, { objectMode: false }));
   const ref: LayerRef = { diffID: put.digest, blob: { mediaType: MEDIA_TYPE_TAR, digest: put.digest, size: put.size } };
   deps.records.recordLayer(ref, 'none');
   const snapshotDir = await deps.snapshots.adopt(ref.diffID, upperDir);
   return { ...ref, empty: stats.entries === 0, snapshotDir };
+}
+
+const REPORT_EVERY = 4 * 1024 * 1024;
+
+/** Passes the chunks through, telling `report` how many bytes went by (throttled, and once at the end). */
+function* reportBytes(chunks: Iterable<Uint8Array>, report: (bytes: number) => void): Generator<Uint8Array> {
+  let total = 0;
+  let reported = 0;
+  for (const chunk of chunks) {
+    total += chunk.length;
+    if (total - reported >= REPORT_EVERY) {
+      reported = total;
+      report(total);
+    }
+    yield chunk;
+  }
+  report(total);
 }
