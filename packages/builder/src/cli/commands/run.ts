@@ -1,33 +1,39 @@
 // `tsbuild run IMAGE [CMD...]`: runs an image from the store in the sandbox, writes going to a
 // throwaway upper dir; the container's exit status becomes tsbuild's.
 import path from 'node:path';
+import type { Options } from 'yargs';
 import { UsageError } from '../../errors.js';
 import type { CommandSpec } from '../command.js';
 import { optionalString, stringList } from '../command.js';
 import { parseAssignments, parseSize, parseVolume } from '../options.js';
 import { containerArgv, containerEnv } from '../run-config.js';
 
+/** The flags of `run`: one table for yargs and for telling where IMAGE starts (separateRunCommand). */
+const RUN_OPTIONS: Record<string, Options> = {
+  rm: { type: 'boolean', describe: 'accepted for docker compatibility: writes are always discarded' },
+  interactive: { alias: 'i', type: 'boolean', describe: 'keep stdin open' },
+  tty: { alias: 't', type: 'boolean', describe: 'allocate a pseudo-terminal' },
+  volume: { alias: 'v', type: 'string', describe: 'HOST:CONTAINER[:ro] bind mount; repeatable' },
+  env: { alias: 'e', type: 'string', describe: 'KEY=VALUE environment variable; repeatable' },
+  workdir: { alias: 'w', type: 'string', describe: 'working directory inside the container' },
+  user: { alias: 'u', type: 'string', describe: 'user[:group] or uid[:gid]' },
+  network: { type: 'string', choices: ['none', 'host'], default: 'none', describe: 'network' },
+  memory: { alias: 'm', type: 'string', describe: 'memory limit (e.g. 64m)' },
+  'pids-limit': { type: 'number', describe: 'maximum number of processes' },
+  cpus: { type: 'number', describe: 'CPU quota in cores (e.g. 0.5)' },
+  hostname: { type: 'string', describe: 'hostname inside the container' },
+  entrypoint: { type: 'string', describe: 'override the image ENTRYPOINT' },
+};
+
 export const runCommand: CommandSpec = {
   command: 'run [image] [command..]',
   describe: 'run a command in a new sandbox from an image in the store',
   builder: (y) =>
-    y
+    Object.entries(RUN_OPTIONS)
+      .reduce((acc, [name, spec]) => acc.option(name, spec), y)
       .parserConfiguration({ 'populate--': true })
       .positional('image', { type: 'string', describe: 'image name or id' })
       .positional('command', { type: 'string', array: true, describe: 'command and arguments (default: the image CMD)' })
-      .option('rm', { type: 'boolean', describe: 'accepted for docker compatibility: writes are always discarded' })
-      .option('interactive', { alias: 'i', type: 'boolean', describe: 'keep stdin open' })
-      .option('tty', { alias: 't', type: 'boolean', describe: 'allocate a pseudo-terminal' })
-      .option('volume', { alias: 'v', type: 'string', describe: 'HOST:CONTAINER[:ro] bind mount; repeatable' })
-      .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE environment variable; repeatable' })
-      .option('workdir', { alias: 'w', type: 'string', describe: 'working directory inside the container' })
-      .option('user', { alias: 'u', type: 'string', describe: 'user[:group] or uid[:gid]' })
-      .option('network', { type: 'string', choices: ['none', 'host'], default: 'none', describe: 'network' })
-      .option('memory', { alias: 'm', type: 'string', describe: 'memory limit (e.g. 64m)' })
-      .option('pids-limit', { type: 'number', describe: 'maximum number of processes' })
-      .option('cpus', { type: 'number', describe: 'CPU quota in cores (e.g. 0.5)' })
-      .option('hostname', { type: 'string', describe: 'hostname inside the container' })
-      .option('entrypoint', { type: 'string', describe: 'override the image ENTRYPOINT' })
       .example('$0 run --rm -v "$PWD:/w" localhost/busybox:latest ls /w', 'list the current dir from inside'),
   async run(args, ctx) {
     const [{ openStore }, runner] = await Promise.all([import('@tsbuild/layerstore'), import('@tsbuild/runner')]);
@@ -89,16 +95,23 @@ export const runCommand: CommandSpec = {
   },
 };
 
-/** Options of `run` that take a value (so the word after them is not IMAGE). */
-const VALUE_OPTIONS = new Set(['-v', '--volume', '-e', '--env', '-w', '--workdir', '-u', '--user', '--network', '-m', '--memory', '--pids-limit', '--cpus', '--hostname', '--entrypoint', '--root']);
+/** Flags whose next word is their value (so it is not IMAGE): run's non-boolean ones, and the global --root. */
+const VALUE_OPTIONS = new Set([
+  '--root',
+  ...Object.entries(RUN_OPTIONS)
+    .filter(([, o]) => o.type !== 'boolean')
+    .flatMap(([name, o]) => [`--${name}`, ...(typeof o.alias === 'string' ? [`-${o.alias}`] : [])]),
+]);
 
 /**
  * docker run's rule: flags after IMAGE belong to the container's command. yargs would take them as
  * tsbuild's, so a `--` goes in front of IMAGE before parsing.
  */
 export function separateRunCommand(argv: string[]): string[] {
-  const at = argv.indexOf('run');
-  if (at < 0 || argv.slice(0, at).some((a) => !a.startsWith('-') && !VALUE_OPTIONS.has(argv[argv.indexOf(a) - 1] ?? ''))) return argv;
+  // The command word: the first word that is not a flag or a flag's value (only global flags precede it).
+  let at = 0;
+  while (at < argv.length && argv[at]!.startsWith('-')) at += VALUE_OPTIONS.has(argv[at]!) ? 2 : 1;
+  if (argv[at] !== 'run') return argv;
   for (let i = at + 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return argv;
