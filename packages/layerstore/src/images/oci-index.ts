@@ -99,7 +99,8 @@ export class IndexFile {
         await lock.lock('exclusive');
         const current = await this.read();
         const next: OciIndex = { ...current, manifests: sortEntries(await change(current.manifests)) };
-        await this.writeAtomically(next);
+        // A rebuild that re-tags the same image changes nothing: no write, no fsync.
+        if (stringifyManifest(next) !== stringifyManifest(current)) await this.writeAtomically(next);
         return next;
       } finally {
         await lock.close();

@@ -3,6 +3,7 @@ import { readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isStoreError } from '../../src/errors.js';
+import { openStore } from '../../src/store.js';
 import { collect, sha256, tempStore } from '../helpers/temp-root.js';
 
 test('put stores a verified blob 0444 in a 0700 root (STO-01) and get reads it back', async (t) => {
@@ -124,4 +125,25 @@ test('puts are leased by the process that made them', async (t) => {
   const store = await tempStore(t);
   const a = await store.blobs.putBytes(Buffer.from('lease me'));
   t.true(store.lease.has(a.digest));
+});
+
+test('putBytes of a blob already stored writes nothing: same file, still leased', async (t) => {
+  const first = await tempStore(t);
+  const data = Buffer.from('config bytes');
+  const a = await first.blobs.putBytes(data);
+  // A second opening of the root stands for another process: it holds no lease on the blob yet.
+  const store = await openStore(first.root);
+  t.teardown(() => store.close());
+  t.false(store.lease.has(a.digest));
+  const path = join(store.root, 'blobs/sha256', a.digest.slice(7));
+  const before = await stat(path);
+  t.deepEqual(await store.blobs.putBytes(data, { digest: a.digest, size: data.length }), a);
+  const after = await stat(path);
+  t.is(after.ino, before.ino);
+  t.is(after.mtimeMs, before.mtimeMs);
+  t.true(store.lease.has(a.digest));
+  t.deepEqual(await readdir(store.lease.tmpDir), []);
+  // Expectations still hold on the fast path.
+  t.true(isStoreError(await t.throwsAsync(store.blobs.putBytes(data, { size: data.length + 1 })), 'EBADSIZE'));
+  t.true(isStoreError(await t.throwsAsync(store.blobs.putBytes(data, { digest: sha256('other') })), 'EINTEGRITY'));
 });

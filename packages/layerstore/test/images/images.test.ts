@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isStoreError } from '../../src/errors.js';
 import { normalizeTag } from '../../src/images/names.js';
@@ -28,6 +28,19 @@ test('write is deterministic: equal inputs give equal digests', async (t) => {
   const y = await writeImage(b, ['y']);
   t.is(x.manifestDigest, y.manifestDigest);
   t.is(x.configDigest, y.configDigest);
+});
+
+test('writing the same image with the same tags again leaves index.json and the blobs untouched', async (t) => {
+  const store = await tempStore(t);
+  await writeImage(store, ['app']);
+  const index = join(store.root, 'index.json');
+  const before = await stat(index);
+  await writeImage(store, ['app']);
+  const after = await stat(index);
+  t.is(after.ino, before.ino, 'not replaced');
+  t.is(after.mtimeMs, before.mtimeMs);
+  await writeImage(store, ['app', 'other']);
+  t.not((await stat(index)).ino, before.ino, 'a new tag does rewrite it');
 });
 
 test('the store index.json carries both name annotations for each tag', async (t) => {
