@@ -81,14 +81,19 @@ export class IndexFile {
 
   /** Reads index.json (no lock needed: it is only ever replaced whole). */
   async read(): Promise<OciIndex> {
+    return (await this.readWithText()).index;
+  }
+
+  /** The index and the text it was read from (undefined when there is no file yet). */
+  private async readWithText(): Promise<{ index: OciIndex; text?: string }> {
     let bytes: Buffer;
     try {
       bytes = await readFile(this.path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { index: emptyIndex() };
       throw e;
     }
-    return checkIndex(parseJSON(bytes, LIMITS.index, 'index.json'), 'index.json');
+    return { index: checkIndex(parseJSON(bytes, LIMITS.index, 'index.json'), 'index.json'), text: bytes.toString('utf8') };
   }
 
   /** Read-modify-write under the exclusive index lock; `change` returns the new entry list. */
@@ -97,10 +102,11 @@ export class IndexFile {
       const lock = await FileLock.open(join(this.root, 'locks', 'index.lock'));
       try {
         await lock.lock('exclusive');
-        const current = await this.read();
+        const { index: current, text } = await this.readWithText();
         const next: OciIndex = { ...current, manifests: sortEntries(await change(current.manifests)) };
-        // A rebuild that re-tags the same image changes nothing: no write, no fsync.
-        if (stringifyManifest(next) !== stringifyManifest(current)) await this.writeAtomically(next);
+        // A rebuild that re-tags the same image changes nothing: the file already holds these exact
+        // bytes, so there is no write and no fsync.
+        if (stringifyManifest(next) !== text) await this.writeAtomically(next);
         return next;
       } finally {
         await lock.close();
