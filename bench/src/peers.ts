@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { CommandSpec } from './measure.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const TSBUILD_BIN = path.join(repo, 'packages/builder/bin/tsbuild.js');
+/** The `tsbuild` command as npm links it (a sh launcher that starts bin/tsbuild.js with the node on PATH). */
+export const TSBUILD_BIN = path.join(repo, 'packages/builder/bin/tsbuild');
 
 export interface Peer {
   name: string;
@@ -19,7 +20,7 @@ export interface Peer {
 }
 
 export function tsbuild(root: string): Peer {
-  const base = [process.execPath, TSBUILD_BIN, '--root', root];
+  const base = [TSBUILD_BIN, '--root', root];
   return {
     name: 'tsbuild',
     // `--network none`, as buildah's.

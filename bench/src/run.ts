@@ -73,8 +73,8 @@ function makeBaseArchive(): string {
   const ctx = path.join(work, 'ctx-base');
   sh(['bash', path.join(repo, 'fixtures/bases/make-busybox-context.sh'), ctx]);
   const root = path.join(work, 'base-store');
-  sh([process.execPath, TSBUILD_BIN, '--root', root, 'build', '-q', '-t', 'localhost/busybox:latest', ctx]);
-  sh([process.execPath, TSBUILD_BIN, '--root', root, 'save', '--format', 'oci', '-o', archive, 'localhost/busybox:latest']);
+  sh([TSBUILD_BIN, '--root', root, 'build', '-q', '-t', 'localhost/busybox:latest', ctx]);
+  sh([TSBUILD_BIN, '--root', root, 'save', '--format', 'oci', '-o', archive, 'localhost/busybox:latest']);
   return archive;
 }
 

@@ -11,7 +11,7 @@ import type { Credentials, TransportOptions } from './options.js';
 import { Secrets, redactUrl } from './redact.js';
 import { isLoopbackHost, registryApiHost } from './reference.js';
 import { isRetryableStatus, statusError } from './status-error.js';
-import { loadTlsSettings, type TlsSettings } from './tls.js';
+import { extraCaFile, loadTlsSettings, type TlsSettings } from './tls.js';
 import { fetchToken, type Token } from './token.js';
 
 export interface ClientRequest {
@@ -76,7 +76,7 @@ export class RegistryClient {
 
   /** TLS settings for a host; verification is off only for the registry itself when it is marked insecure. */
   async tlsFor(host: string): Promise<TlsSettings & { verify: boolean }> {
-    const key = [host, this.opts.certsDir, this.opts.caFile, process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS].join('|');
+    const key = [host, this.opts.certsDir, this.opts.caFile, process.env.SSL_CERT_FILE, extraCaFile()].join('|');
     let p = tlsCache.get(key);
     if (!p) {
       p = loadTlsSettings(host, { certsDir: this.opts.certsDir, caFile: this.opts.caFile });

@@ -58,13 +58,22 @@ async function readHostDir(dir: string): Promise<{ ca: string[]; cert?: string; 
   return { ca, cert, key };
 }
 
+/**
+ * NODE_EXTRA_CA_CERTS, as the user set it. The `tsbuild` launcher (packages/builder/bin/tsbuild) passes it
+ * on as TSBUILD_NODE_EXTRA_CA_CERTS so that Node does not parse it at every start-up.
+ */
+export function extraCaFile(): string | undefined {
+  return process.env.NODE_EXTRA_CA_CERTS || process.env.TSBUILD_NODE_EXTRA_CA_CERTS || undefined;
+}
+
 /** Collects the trust settings for `hostPort` ("host" or "host:port", as in docker's certs.d names). */
 export async function loadTlsSettings(hostPort: string, opts: { certsDir?: string; caFile?: string }): Promise<TlsSettings> {
   const ca: string[] = [...rootCertificates];
   const systemBundle = await readOptional(process.env.SSL_CERT_FILE ?? SYSTEM_BUNDLE);
   if (systemBundle !== undefined) ca.push(systemBundle);
-  if (process.env.NODE_EXTRA_CA_CERTS) {
-    const extra = await readOptional(process.env.NODE_EXTRA_CA_CERTS);
+  const extraFile = extraCaFile();
+  if (extraFile) {
+    const extra = await readOptional(extraFile);
     if (extra !== undefined) ca.push(extra);
   }
   if (opts.caFile !== undefined) ca.push(await readRequired(opts.caFile, 'CA file'));

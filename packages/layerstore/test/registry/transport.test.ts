@@ -45,6 +45,33 @@ test.serial('SSL_CERT_FILE replaces the system bundle as a source of trusted CAs
 });
 
 
+test.serial('NODE_EXTRA_CA_CERTS adds a trusted CA, also when the launcher hands it on as TSBUILD_NODE_EXTRA_CA_CERTS', async (t) => {
+  const dir = await tempDir(t);
+  const certs = await makeCerts(dir);
+  const w = await world(t, { key: certs.serverKey, cert: certs.serverCert });
+  const image = await makeImage([1500]);
+  seed(w.a, 'test/app', 'v1', image);
+  const names = ['NODE_EXTRA_CA_CERTS', 'TSBUILD_NODE_EXTRA_CA_CERTS'] as const;
+  const saved = names.map((n) => process.env[n]);
+  const opts = { ...w.opts, certsDir: join(dir, 'none'), pull: true };
+  try {
+    for (const n of names) delete process.env[n];
+    const e = (await t.throwsAsync(pull(w.store, `${w.a.host}/test/app:v1`, opts))) as Error & { code?: string };
+    t.is(e.code, 'ETLS', 'the self-signed CA is not trusted without it');
+    for (const n of names) {
+      for (const m of names) delete process.env[m];
+      process.env[n] = certs.caCertPath;
+      const r = await pull(w.store, `${w.a.host}/test/app:v1`, opts);
+      t.is(r.manifestDigest, image.manifestDesc.digest, n);
+    }
+  } finally {
+    names.forEach((n, i) => {
+      if (saved[i] === undefined) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
+  }
+});
+
 maybe('plain HTTP is refused for a registry that is neither loopback-named nor marked insecure', async (t) => {
   const w = await world(t);
   const image = await makeImage([1500]);
