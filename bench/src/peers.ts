@@ -17,6 +17,11 @@ export interface Peer {
   exportOci(image: string, dest: string, compress: boolean): CommandSpec;
   push(image: string, dest: string): CommandSpec;
   loadBase(archive: string): CommandSpec[];
+  /**
+   * Untimed, after each scenario: frees what no tagged image needs (layers of earlier runs, the build
+   * cache), so that a full suite fits on the disk. Every scenario that needs a cache builds it first.
+   */
+  cleanup(): CommandSpec[];
 }
 
 export function tsbuild(root: string): Peer {
@@ -29,6 +34,7 @@ export function tsbuild(root: string): Peer {
     exportOci: (image, dest, compress) => ({ argv: [...base, 'save', '--format', 'oci', '--compression', compress ? 'gzip' : 'none', '-o', dest, image] }),
     push: (image, dest) => ({ argv: [...base, 'push', '-q', image, dest] }),
     loadBase: (archive) => [{ argv: [...base, 'load', '-i', archive, 'localhost/busybox:latest'] }],
+    cleanup: () => [{ argv: [...base, 'prune', '--all-cache'] }],
   };
 }
 
@@ -44,5 +50,6 @@ export function buildah(root: string): Peer {
     loadBase: (archive) => [
       { argv: ['sh', '-c', `id=$(${base.join(' ')} pull -q oci-archive:${archive}) && ${base.join(' ')} tag "$id" localhost/busybox:latest`] },
     ],
+    cleanup: () => [{ argv: ['sh', '-c', `${base.join(' ')} rm --all >/dev/null && ${base.join(' ')} rmi --prune >/dev/null`] }],
   };
 }

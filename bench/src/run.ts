@@ -162,6 +162,16 @@ async function main(): Promise<void> {
           });
         }
       }
+      // Untimed: free the disk for the next scenario (a failure here only costs space).
+      for (const p of peers) {
+        for (const c of p.cleanup()) {
+          try {
+            sh(c.argv);
+          } catch (err) {
+            console.error(`# cleanup after ${s.id} (${p.name}) failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`);
+          }
+        }
+      }
       const stat = (name: string): { t?: Stats; rss?: number } => {
         const v = samples.get(name);
         if (failed.has(name) || !v?.length) return {};
