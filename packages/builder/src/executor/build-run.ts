@@ -175,6 +175,19 @@ export class BuildRun {
    */
   private async findImage(ref: string, step?: StepInfo): Promise<ImageRecord> {
     const { store, signal, progress } = this.services;
+    // A malformed name (an ARG that expanded to nothing, capitals) is the Dockerfile's fault, found
+    // before the store or a registry is asked, as BuildKit does ("invalid reference format").
+    const { parseReference } = await import('@tsbuild/layerstore');
+    try {
+      parseReference(ref);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'EREFERENCE') throw e;
+      throw new DockerfileError('DF_INVALID_REFERENCE', `invalid reference format: "${ref}": ${(e as Error).message}`, {
+        cause: e,
+        hint: 'an image name is [registry/]name[:tag][@digest], in lowercase; check the ARGs it is made of',
+        details: { ref },
+      });
+    }
     const pullImage = this.deps.pullImage;
     const pull = pullImage
       ? async (): Promise<ImageRecord> => {

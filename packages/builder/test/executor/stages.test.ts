@@ -46,3 +46,19 @@ test('--target builds only the stages it needs', async (t) => {
   t.deepEqual(h.runner.runs.map((r) => r.argv.at(-1)), ['fast-base', 'fast-wanted']);
   t.is(result.totalSteps, 2);
 });
+
+// BuildKit refuses a malformed base name before asking any store or registry ("invalid reference
+// format"): a Dockerfile error at the FROM line, exit 2, not an image that was not found.
+for (const [what, df, line] of [
+  ['an empty tag from an unset ARG', 'ARG V\nFROM localhost/busybox:${V}\nRUN true\n', 2],
+  ['capitals', 'FROM scratch AS a\nFROM Busybox\n', 2],
+] as const) {
+  test(`a malformed base image name is DF_INVALID_REFERENCE at its FROM line: ${what}`, async (t) => {
+    const h = await harness();
+    const e = (await t.throwsAsync(h.build(df))) as Error & { code: string; location: { start: { line: number } }; exitCode: number };
+    t.is(e.code, 'DF_INVALID_REFERENCE');
+    t.is(e.location.start.line, line);
+    t.is(e.exitCode, 2);
+    t.regex(e.message, /invalid reference format/);
+  });
+}
