@@ -309,18 +309,38 @@ serial('CRASH-02 (short soak): 12 SIGKILLs at random moments of a build; each re
   t.deepEqual(readdirSync(path.join(sb.root, 'tmp')), [], 'no temp leftovers after prune');
 });
 
+/** Whether a blob put is in progress in the store (its ingest file is in a process's tmp dir). */
+function ingesting(root: string): boolean {
+  const tmp = path.join(root, 'tmp');
+  if (!existsSync(tmp)) return false;
+  return readdirSync(tmp, { withFileTypes: true }).some((d) => {
+    if (!d.isDirectory()) return false;
+    try {
+      return readdirSync(path.join(tmp, d.name)).some((f) => f.startsWith('ingest-'));
+    } catch {
+      return false; // removed while we looked
+    }
+  });
+}
+
 serial('CRASH-03: SIGINT during an OCI export exits 130 within 10 s and leaves no partial archive', async (t) => {
   const sb = await sandbox();
   t.teardown(sb.cleanup);
-  // Random bytes compress slowly enough for the signal to land inside the export.
+  // The signal must land inside the export whatever the machine's speed: a failpoint holds every put
+  // for 2 s once its bytes are written (the build's own and the export's compressed layer), and the
+  // signal goes once the export has started and its put is seen in the store's tmp area.
   await writeTree(sb.ctx, { big: randomBytes(120 << 20) });
   const out = path.join(sb.dir, 'exports');
   spawnSync('mkdir', ['-p', out]);
   const df = path.join(sb.dir, 'Dockerfile.export');
   await writeFile(df, `FROM ${BASE}\nCOPY big /big\n`);
-  const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, '-o', `type=oci,dest=${path.join(out, 'o.tar')}`, sb.ctx]);
+  const child = startCli(sb.root, ['build', '--progress', 'plain', '-f', df, '-o', `type=oci,dest=${path.join(out, 'o.tar')}`, sb.ctx], {
+    env: { TSBUILD_FAILPOINTS: 'blobs.put.afterWrite=sleep(2000)' },
+  });
   const done = collect(child, 120_000);
   await outputIncludes(child, '[output]', 120_000);
+  while (!ingesting(sb.root) && child.exitCode === null) await new Promise((res) => setTimeout(res, 10));
+  t.is(child.exitCode, null, 'the export was still running when the signal was sent');
   const sent = Date.now();
   child.kill('SIGINT');
   const r = await done;
@@ -345,9 +365,15 @@ serial('CRASH-03: SIGINT during an OCI export exits 130 within 10 s and leaves n
   t.is(b.code, 0, b.stderr);
   const out = path.join(sb.dir, 'exports');
   spawnSync('mkdir', ['-p', out]);
-  const save = startCli(sb.root, ['save', '-o', path.join(out, 's.tar'), 'localhost/exp:1']);
+  // The signal must arrive while the save is still at work, whatever the machine's speed: a failpoint
+  // holds the put of the compressed layer for 3 s once its bytes are written, and the signal is sent
+  // when that put's ingest file is seen in the store's tmp area.
+  const save = startCli(sb.root, ['save', '-o', path.join(out, 's.tar'), 'localhost/exp:1'], {
+    env: { TSBUILD_FAILPOINTS: 'blobs.put.afterWrite=sleep(3000)' },
+  });
   const saved = collect(save, 120_000);
-  await new Promise((res) => setTimeout(res, 700));
+  while (!ingesting(sb.root) && save.exitCode === null) await new Promise((res) => setTimeout(res, 10));
+  t.is(save.exitCode, null, 'the save was still running when the signal was sent');
   save.kill('SIGINT');
   const s = await saved;
   t.is(s.code, 130, s.stderr);

@@ -1,9 +1,11 @@
 /*
- * fsx: the few Linux file-system calls Node core lacks and the layer store needs.
+ * fsx: the few Linux file-system calls Node core lacks and the layer store needs, and one
+ * batch call (lstatDir) that lists a directory with every entry's lstat, for big walks.
  * Every call is synchronous and cheap except flock, which may block and so runs on the
  * libuv thread pool. Errors are thrown as Error objects with `code` (errno name), `errno`,
  * `syscall` and `path`, like Node's own fs errors, so callers can branch on `code`.
- * Nothing here follows a symlink in the final path component (l* variants only).
+ * Nothing here follows a symlink in the final path component (l* variants only), but for the
+ * directory lstatDir lists (as readdir does); the entries it lstats are never followed.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -17,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <sys/syscall.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #ifndef RENAME_NOREPLACE
@@ -265,6 +268,176 @@ static napi_value js_flock(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/* A path argument given as a string or as raw bytes (a Buffer, for names that are not UTF-8). */
+static int get_path(napi_env env, napi_value v, char *buf, size_t cap) {
+  bool is_buffer = false;
+  napi_is_buffer(env, v, &is_buffer);
+  if (!is_buffer) return get_str(env, v, buf, cap, "path must be a string or a Buffer");
+  void *data;
+  size_t len;
+  napi_get_buffer_info(env, v, &data, &len);
+  if (len >= cap || memchr(data, 0, len) != NULL) {
+    napi_throw_range_error(env, NULL, "path too long or contains a NUL byte");
+    return 0;
+  }
+  memcpy(buf, data, len);
+  buf[len] = 0;
+  return 1;
+}
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF):
+ * exactly the names Node decodes without a U+FFFD. */
+static bool is_utf8(const unsigned char *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = s[i];
+    if (c < 0x80) { i++; continue; }
+    size_t n;
+    unsigned int cp;
+    if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (i + n >= len) return false;
+    for (size_t k = 1; k <= n; k++) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3f);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+#define LSTATDIR_STRIDE 5
+
+struct dir_entry {
+  size_t name_at; /* offset of the NUL-terminated name in the names arena */
+  struct stat st;
+};
+
+static const char *sort_arena;
+
+/* Byte order of the names: UTF-8 byte order is code point order (what compareNames gives in JS). */
+static int by_name(const void *a, const void *b) {
+  return strcmp(sort_arena + ((const struct dir_entry *)a)->name_at, sort_arena + ((const struct dir_entry *)b)->name_at);
+}
+
+/*
+ * lstatDir(dir) -> { names, keys, info }: every entry of a directory (but . and ..) with its lstat,
+ * sorted by name bytes, in one call. A build context's walk makes this one call per directory
+ * instead of a readdir plus one lstat (and one BigIntStats object) per entry, and sorts nothing.
+ *  - names[i]: a string, or a Buffer when the name is not well-formed UTF-8;
+ *  - keys[i]: "dev:ino:size:mtimeNs:ctimeNs:mode" with exact integers (the context's stat key);
+ *  - info[i*5 ..]: st_mode, size, uid, gid, mtime in whole ms (as Node's BigIntStats mtimeMs).
+ * An entry removed between readdir and lstat is left out. Other errors throw (code, syscall, path;
+ * `entry` names the entry an lstat failed on).
+ */
+static napi_value js_lstat_dir(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char path[MAX_PATH_ARG];
+  if (!get_path(env, argv[0], path, sizeof path)) return NULL;
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "opendir", path);
+  DIR *d = fdopendir(fd);
+  if (d == NULL) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "opendir", path);
+  }
+  size_t cap = 64, n = 0, arena_cap = 4096, arena_len = 0;
+  struct dir_entry *ents = malloc(cap * sizeof *ents);
+  char *arena = malloc(arena_cap);
+  int failed = ents == NULL || arena == NULL ? ENOMEM : 0;
+  const char *failed_syscall = "readdir";
+  char failed_name[MAX_NAME_ARG] = "";
+  while (!failed) {
+    errno = 0;
+    struct dirent *e = readdir(d);
+    if (e == NULL) {
+      failed = errno;
+      break;
+    }
+    const char *nm = e->d_name;
+    if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
+    if (n == cap) {
+      struct dir_entry *grown = realloc(ents, (cap *= 2) * sizeof *ents);
+      if (grown == NULL) { failed = ENOMEM; break; }
+      ents = grown;
+    }
+    if (fstatat(fd, nm, &ents[n].st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      failed = errno;
+      failed_syscall = "lstat";
+      snprintf(failed_name, sizeof failed_name, "%s", nm);
+      break;
+    }
+    size_t len = strlen(nm) + 1;
+    if (arena_len + len > arena_cap) {
+      while (arena_len + len > arena_cap) arena_cap *= 2;
+      char *grown = realloc(arena, arena_cap);
+      if (grown == NULL) { failed = ENOMEM; break; }
+      arena = grown;
+    }
+    memcpy(arena + arena_len, nm, len);
+    ents[n].name_at = arena_len;
+    arena_len += len;
+    n++;
+  }
+  closedir(d);
+  if (failed) {
+    free(ents);
+    free(arena);
+    char full[MAX_PATH_ARG + MAX_NAME_ARG + 2];
+    snprintf(full, sizeof full, "%s%s%s", path, failed_name[0] ? "/" : "", failed_name);
+    napi_value err = make_error(env, failed, failed_syscall, full), v;
+    if (failed_name[0]) {
+      napi_create_string_utf8(env, failed_name, NAPI_AUTO_LENGTH, &v);
+      napi_set_named_property(env, err, "entry", v);
+    }
+    napi_throw(env, err);
+    return NULL;
+  }
+  sort_arena = arena; /* qsort has no context argument; JS calls never overlap on one thread */
+  qsort(ents, n, sizeof *ents, by_name);
+  napi_value names, keys, ab, arr, out;
+  void *data;
+  napi_create_array_with_length(env, n, &names);
+  napi_create_array_with_length(env, n, &keys);
+  napi_create_arraybuffer(env, n * LSTATDIR_STRIDE * sizeof(double), &data, &ab);
+  double *vals = data;
+  for (size_t i = 0; i < n; i++) {
+    const char *nm = arena + ents[i].name_at;
+    const struct stat *st = &ents[i].st;
+    size_t len = strlen(nm);
+    napi_value name, key;
+    if (is_utf8((const unsigned char *)nm, len)) napi_create_string_utf8(env, nm, len, &name);
+    else napi_create_buffer_copy(env, len, nm, NULL, &name);
+    long long mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+    long long ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+    char text[160];
+    int tl = snprintf(text, sizeof text, "%llu:%llu:%lld:%lld:%lld:%u", (unsigned long long)st->st_dev,
+                      (unsigned long long)st->st_ino, (long long)st->st_size, mtime_ns, ctime_ns, (unsigned)st->st_mode);
+    napi_create_string_latin1(env, text, tl, &key);
+    napi_set_element(env, names, (uint32_t)i, name);
+    napi_set_element(env, keys, (uint32_t)i, key);
+    double *v = vals + i * LSTATDIR_STRIDE;
+    v[0] = st->st_mode;
+    v[1] = (double)st->st_size;
+    v[2] = st->st_uid;
+    v[3] = st->st_gid;
+    v[4] = (double)((long long)st->st_mtim.tv_sec * 1000LL + st->st_mtim.tv_nsec / 1000000);
+  }
+  free(ents);
+  free(arena);
+  napi_create_typedarray(env, napi_float64_array, n * LSTATDIR_STRIDE, ab, 0, &arr);
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "names", names);
+  napi_set_named_property(env, out, "keys", keys);
+  napi_set_named_property(env, out, "info", arr);
+  return out;
+}
+
 static void set_int(napi_env env, napi_value obj, const char *name, int v) {
   napi_value n;
   napi_create_int32(env, v, &n);
@@ -281,6 +454,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"renameNoReplace", NULL, js_rename_noreplace, NULL, NULL, NULL, napi_default, NULL},
     {"flockSync", NULL, js_flock_sync, NULL, NULL, NULL, napi_default, NULL},
     {"flock", NULL, js_flock, NULL, NULL, NULL, napi_default, NULL},
+    {"lstatDir", NULL, js_lstat_dir, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   set_int(env, exports, "LOCK_SH", LOCK_SH);

@@ -13,6 +13,7 @@ export * from './store.js';
 export * from './cache/index.js';
 export { defaultRoot, storePaths, type StorePaths } from './store-layout.js';
 export { FileLock, RwLock, ProcessLease } from './lock/index.js';
+export { lstatDir, LSTAT_DIR_STRIDE, type DirStats } from './fs/lstat-dir.js';
 
 // Light values of the lazy parts (no heavy imports behind them).
 export { parseReference, DEFAULT_REGISTRY, DEFAULT_TAG, type Reference as ImageReference } from './registry/reference.js';

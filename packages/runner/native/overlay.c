@@ -20,6 +20,14 @@
  * defaults here; saying so keeps them off where a distribution turns them on. */
 #define NO_REDIRECTS ",redirect_dir=off,metacopy=off"
 
+/* volatile (Linux >= 5.10): unmounting does not syncfs the upper filesystem (the store's). Each
+ * mount then leaves <work>/work/incompat/volatile behind, and overlayfs refuses to mount that work
+ * dir again until it is removed: the caller removes it after a clean unmount (clearVolatileMarker in
+ * the TS side) and throws the work dir away after each step. An upper dir written this way may be
+ * lost or torn by a power loss or kernel crash; the layer store records snapshots made from it as
+ * "unsynced under this boot" (packages/layerstore/docs/layers.md, "Durability"). */
+#define VOLATILE ",volatile"
+
 /* Length of the byte prefix that p shares with the first plen bytes of base. */
 static size_t shared_prefix(const char *base, size_t plen, const char *p) {
   size_t i = 0;
@@ -44,7 +52,7 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
   memcpy(dir, base, plen);
   dir[plen] = '\0';
 
-  size_t cap = 64 + sizeof NO_REDIRECTS + strlen(upper) + strlen(work);
+  size_t cap = 64 + sizeof NO_REDIRECTS + sizeof VOLATILE + strlen(upper) + strlen(work);
   for (int i = 0; i < nlowers; i++) cap += strlen(lowers[i]) + 12;
   char *opts = malloc(cap);
   if (!opts) { errno = ENOMEM; snprintf(err, errlen, "out of memory"); return -1; }
@@ -52,7 +60,7 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
   for (int i = 0; i < nlowers; i++) {
     n += (size_t)snprintf(opts + n, cap - n, "%s%s", i ? ":" : "", lowers[i] + plen);
   }
-  n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s%s", upper + plen, work + plen, NO_REDIRECTS);
+  n += (size_t)snprintf(opts + n, cap - n, ",upperdir=%s,workdir=%s%s%s", upper + plen, work + plen, NO_REDIRECTS, VOLATILE);
   int linkfd = -1;
   /* the kernel copies one page of options; anything longer would be cut */
   if (n >= 4096) {
@@ -76,7 +84,7 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
     }
     n = (size_t)snprintf(opts, cap, "lowerdir=");
     for (int i = 0; i < nlowers; i++) n += (size_t)snprintf(opts + n, cap - n, "%s%d", i ? ":" : "", i);
-    n += (size_t)snprintf(opts + n, cap - n, ",upperdir=u,workdir=w%s", NO_REDIRECTS);
+    n += (size_t)snprintf(opts + n, cap - n, ",upperdir=u,workdir=w%s%s", NO_REDIRECTS, VOLATILE);
     if (n >= 4096) {
       snprintf(err, errlen, "overlay options are %zu bytes (limit 4095) for %d layers", n, nlowers);
       umount2(target, MNT_DETACH);
@@ -94,6 +102,12 @@ int mount_overlay(const char *const *lowers, int nlowers, const char *upper, con
     return -1;
   }
   int rc = mount("overlay", target, "overlay", 0, opts);
+  if (rc < 0 && errno == EINVAL && n >= sizeof VOLATILE - 1) {
+    /* a kernel before 5.10 does not know volatile: mount without it (the unmount then syncs, which
+     * is only slower; the store treats the upper dir as unsynced either way) */
+    opts[n - (sizeof VOLATILE - 1)] = '\0';
+    rc = mount("overlay", target, "overlay", 0, opts);
+  }
   int saved = errno;
   if (rc < 0) snprintf(err, errlen, "mount overlay on %s (%d layers, options %zu bytes)", target, nlowers, n);
   if (linkfd >= 0) {

@@ -9,6 +9,7 @@ import { RunnerError } from './errors.js';
 import { checkLayerPath, distinctLowers, helperPath } from './helper.js';
 import { makeTempDir } from './temp-dirs.js';
 import type { MountedRoot, MountSession } from './types.js';
+import { clearVolatileMarker } from './volatile.js';
 
 interface Pending { resolve: () => void; reject: (e: Error) => void }
 
@@ -81,7 +82,10 @@ export async function openMountSession(): Promise<MountSession> {
         async unmount(): Promise<void> {
           if (done) return;
           done = true;
-          if (!closed) await request(['umount', `u${id}`, mountpoint]);
+          if (!closed) {
+            await request(['umount', `u${id}`, mountpoint]);
+            clearVolatileMarker(workDir);
+          }
           mounted.delete(mountpoint);
           await fs.rmdir(mountpoint).catch(() => undefined);
         },

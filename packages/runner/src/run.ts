@@ -16,6 +16,7 @@ import { encodeRecords, helperPath } from './helper.js';
 import { configRecords, validateSpec } from './spec.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { resolveUser } from './user.js';
+import { clearVolatileMarker } from './volatile.js';
 import type { RunResult, RunSpec } from './types.js';
 
 /** How long a stopped step's helper gets to clean up before it is SIGKILLed. */
@@ -40,6 +41,8 @@ export async function run(spec: RunSpec): Promise<RunResult> {
   } finally {
     if (cg) await cg.remove();
     trace('cgroup removed');
+    // no process of the step is left, so its overlay is gone with its mount namespace
+    if (spec.rootfs.type === 'overlay') clearVolatileMarker(spec.rootfs.workDir);
     removeTempDir(tmp);
     trace('temp dir removed', true);
   }

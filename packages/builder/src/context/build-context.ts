@@ -3,12 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONTEXT_CODES, usageError } from './codes.js';
-import { digestEntries, entryDigests, type DigestEnv } from './digest.js';
+import { digestEntries, entryDigests, sourceSet, type DigestEnv } from './digest.js';
 import { nodeFs, type ContextFs } from './fs-port.js';
 import { FileHasher } from './hash.js';
 import type { IgnoreRules } from './ignore-rules.js';
 import { matchSources } from './match.js';
 import { DEFAULT_MAX_DOCKERFILE_BYTES, readDockerfile, readIgnoreRules, type DockerfileSource } from './read-files.js';
+import type { SourceSet } from './source-set.js';
 import { StatCache } from './stat-cache.js';
 import type { ContextEntry, EntryDigest, MatchOptions, MatchResult } from './types.js';
 
@@ -79,13 +80,22 @@ export class BuildContext {
     }
   }
 
-  /** One digest per entry ("sha256:<hex>" of the content), for per-file cache inputs. Saves the stat cache. */
+  /** One digest per entry ("sha256:<hex>" of the content), in entry order. Saves the stat cache. */
   entryDigests(entries: readonly ContextEntry[]): EntryDigest[] {
     try {
       return entryDigests(this.digestEnv, entries);
     } finally {
       this.cache.save();
     }
+  }
+
+  /**
+   * What a COPY of `entries` reads, as one digest (COPY cache keys), with the per-entry list on demand.
+   * An unchanged context answers from the stat cache's remembered sets, reading no file and no per-file
+   * table. Saves the stat cache.
+   */
+  sourceSet(entries: readonly ContextEntry[]): SourceSet {
+    return sourceSet(this.digestEnv, entries, () => this.cache.save());
   }
 
   /** The digest of what `COPY <rel>` would bring (a bind mount's source, say). */
@@ -96,7 +106,7 @@ export class BuildContext {
 
 /**
  * Opens a build context: checks the directory, reads the Dockerfile (size-capped) and the ignore
- * file (fail closed), loads the stat cache. Throws UsageError CONTEXT_NOT_DIRECTORY,
+ * file (fail closed), opens the stat cache (read on first use). Throws UsageError CONTEXT_NOT_DIRECTORY,
  * DOCKERFILE_UNREADABLE, DOCKERFILE_TOO_LARGE, DOCKERIGNORE_INVALID.
  */
 export function openContext(dir: string, opts: OpenContextOptions = {}): BuildContext {
@@ -111,5 +121,5 @@ export function openContext(dir: string, opts: OpenContextOptions = {}): BuildCo
     ? { path: path.resolve(cwd, opts.dockerfile ?? path.join(root, 'Dockerfile')), text: opts.dockerfileText }
     : readDockerfile(root, opts.dockerfile, cwd, opts.maxDockerfileBytes ?? DEFAULT_MAX_DOCKERFILE_BYTES);
   const ignore = readIgnoreRules(root, dockerfile.path, ctxFs);
-  return new BuildContext(root, dockerfile, ignore, ctxFs, StatCache.load(opts.stateDir, root), opts);
+  return new BuildContext(root, dockerfile, ignore, ctxFs, StatCache.open(opts.stateDir, root), opts);
 }

@@ -1,8 +1,10 @@
 // The file-system calls the context makes, as an interface: tests wrap it to count reads (an
 // unchanged context must cause none) or to inject failures. Everything is synchronous on purpose:
 // PERFORMANCE.md measured sync readdir + lstat ~4.5× faster than async walks, and sync reads into one
-// reused buffer 3-10× faster for many small files.
+// reused buffer 3-10× faster for many small files. Walks list a directory and lstat its entries in one
+// call into the fsx addon (lstatDir), which halves the walk's CPU time again.
 import fs from 'node:fs';
+import { lstatDir, type DirStats } from '@tsbuild/layerstore';
 
 /** A host path: a string, or raw bytes when a name is not valid UTF-8. */
 export type HostPath = string | Buffer;
@@ -10,9 +12,11 @@ export type HostPath = string | Buffer;
 export interface ContextFs {
   /** lstat with nanosecond times; undefined when the path does not exist (ENOENT, ENOTDIR). */
   lstat(path: HostPath): fs.BigIntStats | undefined;
-  /** Names of a directory's entries; `buffer` asks for raw bytes (only used when names are not UTF-8). */
-  readdir(path: HostPath): string[];
-  readdirRaw(path: HostPath): Buffer[];
+  /**
+   * A directory's entries with their lstat (names, stat keys, mode/size/uid/gid/mtime), sorted by name
+   * bytes; an entry removed meanwhile is left out. An error on one entry carries its name as `entry`.
+   */
+  lstatDir(path: HostPath): DirStats;
   readlink(path: HostPath): Buffer;
   /** Opens read-only, never following a final symlink and never blocking (FIFOs, devices). */
   openRead(path: HostPath): number;
@@ -33,8 +37,7 @@ export const nodeFs: ContextFs = {
       throw err;
     }
   },
-  readdir: (p) => fs.readdirSync(p),
-  readdirRaw: (p) => fs.readdirSync(p, { encoding: 'buffer' }),
+  lstatDir: (p) => lstatDir(p),
   readlink: (p) => fs.readlinkSync(p, { encoding: 'buffer' }),
   openRead: (p) => fs.openSync(p, OPEN_FLAGS),
   fstat: (fd) => fs.fstatSync(fd, { bigint: true }),

@@ -8,4 +8,5 @@ export { nodeFs, type ContextFs, type HostPath } from './fs-port.js';
 export { parseIgnoreRules, parseExcludePatterns, NO_IGNORE_RULES, type IgnoreRules, type ExclusionRules, type ExclusionHit } from './ignore-rules.js';
 export { matchInRootfs, type RootfsMatch } from './match.js';
 export { DEFAULT_MAX_DOCKERFILE_BYTES, type DockerfileSource } from './read-files.js';
+export { digestSourceList, modeText, sortSourceList, sourceSetOf, type SourceSet } from './source-set.js';
 export type { ContextEntry, EntryDigest, EntryType, MatchedSource, MatchOptions, MatchResult } from './types.js';

@@ -169,7 +169,7 @@ function expandMatch(env: ResolveEnv, m: SourceMatch, exclude: ExclusionRules, w
     throw buildError(CONTEXT_CODES.specialFile, `${JSON.stringify(source)} is a FIFO, socket or device; only files, directories and symlinks can be copied`,
       { source, path: m.resolved.rel });
   }
-  const rootWalk: WalkEntry = { path: m.resolved.rel, rel: type === 'dir' ? '' : name, host: hostOf(env.root, m.resolved.rel), info: infoOf(stat), type };
+  const rootWalk: WalkEntry = { path: m.resolved.rel, rel: type === 'dir' ? '' : name, host: hostOf(env.root, m.resolved.rel), ...infoOf(stat), type };
   const entries: ContextEntry[] = [toEntry(env, index, rootWalk)];
   if (type === 'dir') {
     for (const w of walkBelow(m.resolved.rel, rootWalk.host, { fs: env.fs, ignore: env.ignore, exclude, where: whereOf(env) })) {
@@ -189,13 +189,13 @@ function toEntry(env: ResolveEnv, source: number, w: WalkEntry): ContextEntry {
     path: w.path,
     rel: w.rel,
     type: w.type as ContextEntry['type'],
-    mode: w.info.mode & 0o7777,
-    size: w.info.size,
-    uid: w.info.uid,
-    gid: w.info.gid,
-    mtimeMs: w.info.mtimeMs,
+    mode: w.mode & 0o7777,
+    size: w.size,
+    uid: w.uid,
+    gid: w.gid,
+    mtimeMs: w.mtimeMs,
     host: w.host,
-    statKey: w.info.statKey,
+    statKey: w.statKey,
   };
   if (w.pathBytes !== undefined) entry.pathBytes = w.pathBytes;
   if (w.type === 'symlink') entry.linkTarget = env.fs.readlink(w.host).toString('utf8');

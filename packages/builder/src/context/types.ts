@@ -69,9 +69,11 @@ export interface MatchOptions {
   followSymlinks?: boolean;
 }
 
-/** Per-entry digest, the shape copy/cache-inputs.ts keys on. */
+/** Per-entry digest, the shape copy/cache-inputs.ts lists (see source-set.ts). */
 export interface EntryDigest {
   path: string;
+  /** Raw bytes of `path`, only when it is not valid UTF-8 (two such names may render alike). */
+  pathBytes?: Buffer;
   /** "sha256:<hex>": file content; for a symlink its target text; for a directory a constant. */
   digest: string;
   mode: number;

@@ -2,11 +2,27 @@
 // in-root resolution (containerd fs.RootPath semantics): the image's own symlinks are followed as if
 // chrooted at `root`, absolute targets restart at `root`, `..` is clamped. Nothing is cached between
 // calls (CVE-2021-32803, CVE-2025-47290). Safe because the rootfs is quiescent while COPY runs.
+// When the destination root is an overlay upper dir written directly (executor/dispatch-copy-direct.ts), symlinks are
+// not followed at all: one there was made by this very copy, and the merged view could resolve it
+// into a lower layer, so meeting one throws NeedsMergedView and the copy is redone through that view.
 import { lchownSync, lstatSync, mkdirSync, chmodSync, lutimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { cleanInRoot, resolveInRootSync, splitPath } from '@tsbuild/layerstore';
 import { BuildError, InternalError } from '../errors.js';
 import type { Owner } from './chown.js';
+
+/**
+ * How a destination path's symlinks are treated: followed in-root (a rootfs view), or refused (an
+ * upper dir written directly; see the file comment).
+ */
+export type DestLinks = 'follow' | 'refuse';
+
+/** A destination path met a symlink in an upper dir written directly: redo the copy in the merged view. */
+export class NeedsMergedView extends InternalError {
+  constructor(readonly rooted: string) {
+    super(`${rooted} is a symlink in the upper dir being written directly; the copy must go through the merged view`);
+  }
+}
 
 /** Metadata given to directories the copy has to create (BuildKit: 0755, the --chown owner). */
 export interface NewDirMeta {
@@ -57,23 +73,23 @@ function notDir(root: string, host: string, wanted: string): BuildError {
  * directory. Throws BuildError COPY_DEST_NOT_DIR when a component exists and is not a directory.
  * `created` (optional) collects the host paths of the directories it created, parents first.
  */
-export function ensureDirInRoot(root: string, p: string, meta: NewDirMeta, created?: string[]): string {
-  return ensureDirDepth(path.resolve(root), cleanInRoot(p), meta, created, 0);
+export function ensureDirInRoot(root: string, p: string, meta: NewDirMeta, created?: string[], links: DestLinks = 'follow'): string {
+  return ensureDirDepth(path.resolve(root), cleanInRoot(p), meta, created, 0, links);
 }
 
-function ensureDirDepth(root: string, rel: string, meta: NewDirMeta, created: string[] | undefined, depth: number): string {
+function ensureDirDepth(root: string, rel: string, meta: NewDirMeta, created: string[] | undefined, depth: number, links: DestLinks): string {
   if (depth > 255) {
     throw new BuildError('COPY_DEST_LOOP', `too many symlinks creating /${rel} in the image`);
   }
   let resolved = ''; // the real (symlink-free) path so far, relative to root
   for (const c of splitPath(rel)) {
-    const host = resolveInRootSync(root, resolved === '' ? c : `${resolved}/${c}`);
+    const host = resolveDest(root, resolved === '' ? c : `${resolved}/${c}`, links);
     let st = lstatOrUndefined(host);
     if (st === undefined) {
       const parentHost = path.dirname(host);
       if (lstatOrUndefined(parentHost)?.isDirectory() !== true) {
         // A symlink led to a path whose parents are missing too ("/app -> /opt/x/y"): make them first.
-        ensureDirDepth(root, path.relative(root, parentHost), meta, created, depth + 1);
+        ensureDirDepth(root, path.relative(root, parentHost), meta, created, depth + 1, links);
       }
       mkdirSync(host, 0o700);
       setDirMeta(host, meta);
@@ -87,6 +103,16 @@ function ensureDirDepth(root: string, rel: string, meta: NewDirMeta, created: st
 }
 
 /** The host path of rooted `p` in `root`, every symlink (the last one too) followed in-root. */
-export function resolveFollow(root: string, p: string): string {
-  return resolveInRootSync(root, p);
+export function resolveFollow(root: string, p: string, links: DestLinks = 'follow'): string {
+  return resolveDest(path.resolve(root), p, links);
+}
+
+function resolveDest(root: string, p: string, links: DestLinks): string {
+  if (links === 'follow') return resolveInRootSync(root, p);
+  let host = root;
+  for (const c of splitPath(cleanInRoot(p))) {
+    host = `${host}/${c}`;
+    if (lstatOrUndefined(host)?.isSymbolicLink() === true) throw new NeedsMergedView(rootedOf(root, host));
+  }
+  return host;
 }

@@ -4,7 +4,7 @@
 //
 //   const params = copyParamsOf(expanded, workdir);            // from instructions' ExpandedCopy/Add
 //   const source = matchedContext(buildContext, params);       // or rootfsSourceRoot(mergedView, label)
-//   const inputs = copyCacheInputs(params, digests);           // mix into the step's cache key
+//   const inputs = copyCacheInputs(params, buildContext.sourceSet(source.match.entries)); // the key's inputs
 //   ... on a miss, with the step's overlay merged view mounted at `merged`:
 //   await copyInto(params, { destRoot: merged, source, lookupUser: runner.resolveUser,
 //                            extractTar: (s, d, o) => store.layers.extractTar(s, d, o), sourceDateEpoch });
@@ -18,7 +18,7 @@ import type { CopyParams, MatchedContext, SourceRoot } from './types.js';
 
 export { copyInto, destOf, checkRemote } from './run.js';
 import { checkRemote } from './run.js';
-export { copyCacheInputs, type SourceDigest } from './cache-inputs.js';
+export { copyCacheInputs, fileInputs, type CopyInputs, type InputGroup } from './cache-inputs.js';
 export { parseChmod, modeRuleOf, type ModeRule } from './chmod.js';
 export { resolveChown, parseChownSpec, chownText, MAX_ID, type Owner, type UserLookup, type LookedUpUser } from './chown.js';
 // Exclusion rules live in context/ (one implementation for .dockerignore and --exclude); the old copy/

@@ -13,7 +13,7 @@ import { BuildError, DockerfileError, InternalError, TsbuildError } from '../err
 import { isArchive } from './archive.js';
 import { modeRuleOf } from './chmod.js';
 import { resolveChown, type Owner } from './chown.js';
-import { ensureDirInRoot, lstatOrUndefined, resolveFollow, rootedOf, type NewDirMeta } from './dest.js';
+import { ensureDirInRoot, lstatOrUndefined, resolveFollow, rootedOf, type DestLinks, type NewDirMeta } from './dest.js';
 import { matchInRootfs, parseExcludePatterns, type ExclusionRules } from '../context/index.js';
 import { metaOfStats, TreeCopier, type EntryMeta, type HostPath } from './tree.js';
 import type { CopyEnv, CopyParams, CopyResult, CopySource } from './types.js';
@@ -176,6 +176,7 @@ async function copyUnwrapped(params: CopyParams, env: CopyEnv): Promise<CopyResu
   }
 
   const dirMeta: NewDirMeta = { mode: 0o755, ...(owner ? { owner } : {}), ...(mtime ? { mtime } : {}) };
+  const links: DestLinks = env.destIsUpper === true ? 'refuse' : 'follow';
   const copier = new TreeCopier(
     destRoot,
     {
@@ -188,15 +189,15 @@ async function copyUnwrapped(params: CopyParams, env: CopyEnv): Promise<CopyResu
     env.source.kind === 'rootfs' && excludes ? { exclude: excludes } : {},
   );
   // The destination directory (or the parent of a file destination) exists before anything is written.
-  if (dest.isDir) ensureDirInRoot(destRoot, dest.path, dirMeta);
-  else ensureDirInRoot(destRoot, path.posix.dirname(dest.path), dirMeta);
+  if (dest.isDir) ensureDirInRoot(destRoot, dest.path, dirMeta, undefined, links);
+  else ensureDirInRoot(destRoot, path.posix.dirname(dest.path), dirMeta, undefined, links);
 
-  const w: Writer = { copier, destRoot, dirMeta, sourceDir: env.source.dir };
+  const w: Writer = { copier, destRoot, dirMeta, sourceDir: env.source.dir, links };
   const extracted: string[] = [];
   for (const item of items) {
     if (params.kind === 'ADD' && params.unpack !== false && item.meta.type === 'file' && (await isArchive(item.host))) {
       await copier.flush();
-      await extract(item, dest.path, destRoot, dirMeta, owner, env);
+      await extract(item, dest.path, w, owner, env);
       extracted.push(dest.path);
       continue;
     }
@@ -205,7 +206,7 @@ async function copyUnwrapped(params: CopyParams, env: CopyEnv): Promise<CopyResu
     await copier.flush(); // a later source may overwrite what this one wrote
   }
   for (const c of contents) {
-    const target = fileTarget(destRoot, dest.path, path.posix.basename(c.path), dirMeta);
+    const target = fileTarget(w, dest.path, path.posix.basename(c.path));
     copier.writeContent(target, c.data, new Date());
   }
   const stats = await copier.finish();
@@ -218,16 +219,18 @@ interface Writer {
   dirMeta: NewDirMeta;
   /** The source root dir (for --parents' intermediate directories). */
   sourceDir: string;
+  /** Whether destination paths may follow symlinks (see CopyEnv.destIsUpper). */
+  links: DestLinks;
 }
 
 /**
  * Host path a file named `base` is written at: inside dest when dest is a directory, else dest itself
  * (its symlinks followed in-root, so the parent of where it leads is created if missing, as BuildKit).
  */
-function fileTarget(destRoot: string, destPath: string, base: string, dirMeta: NewDirMeta): string {
-  const host = resolveFollow(destRoot, destPath);
+function fileTarget(w: Writer, destPath: string, base: string): string {
+  const host = resolveFollow(w.destRoot, destPath, w.links);
   if (lstatOrUndefined(host)?.isDirectory() === true) return `${host}/${base}`;
-  ensureDirInRoot(destRoot, rootedOf(destRoot, path.dirname(host)), dirMeta);
+  ensureDirInRoot(w.destRoot, rootedOf(w.destRoot, path.dirname(host)), w.dirMeta, undefined, w.links);
   return host;
 }
 
@@ -247,25 +250,25 @@ function writeItem(w: Writer, item: Item, target: string, contentsOnly: boolean)
 
 function copyItem(w: Writer, item: Item, destPath: string): void {
   if (item.meta.type === 'dir') {
-    const host = resolveFollow(w.destRoot, destPath);
-    if (lstatOrUndefined(host) === undefined) ensureDirInRoot(w.destRoot, rootedOf(w.destRoot, host), w.dirMeta);
+    const host = resolveFollow(w.destRoot, destPath, w.links);
+    if (lstatOrUndefined(host) === undefined) ensureDirInRoot(w.destRoot, rootedOf(w.destRoot, host), w.dirMeta, undefined, w.links);
     writeItem(w, item, host, true);
     return;
   }
-  writeItem(w, item, fileTarget(w.destRoot, destPath, item.name, w.dirMeta), false);
+  writeItem(w, item, fileTarget(w, destPath, item.name), false);
 }
 
 /** --parents: dest/<path below the pivot>, intermediate directories made like their sources. */
 function copyWithParents(w: Writer, item: Item, pivot: string, destPath: string): void {
   const rel = pivot === '' ? item.named : item.named.startsWith(pivot + '/') ? item.named.slice(pivot.length + 1) : item.named;
-  let host = ensureDirInRoot(w.destRoot, destPath, w.dirMeta);
+  let host = ensureDirInRoot(w.destRoot, destPath, w.dirMeta, undefined, w.links);
   const comps = rel === '' ? [] : rel.split('/');
   for (let i = 0; i < comps.length - 1; i++) {
     const srcDir = [pivot, ...comps.slice(0, i + 1)].filter((c) => c !== '').join('/');
     const st = lstatOrUndefined(resolveFollow(w.sourceDir, srcDir));
     if (st === undefined || !st.isDirectory()) throw new InternalError(`--parents: source parent ${srcDir} vanished`);
     // Resolved in-root again: the image may already have a symlink there.
-    const target = resolveFollow(w.destRoot, rootedOf(w.destRoot, `${host}/${comps[i]}`));
+    const target = resolveFollow(w.destRoot, rootedOf(w.destRoot, `${host}/${comps[i]}`), w.links);
     w.copier.makeDirLike(target, metaOfStats(st));
     host = target;
   }
@@ -273,10 +276,10 @@ function copyWithParents(w: Writer, item: Item, pivot: string, destPath: string)
   else writeItem(w, item, `${host}/${comps[comps.length - 1]}`, false);
 }
 
-async function extract(item: Item, destPath: string, destRoot: string, dirMeta: NewDirMeta, owner: Owner | undefined, env: CopyEnv): Promise<void> {
+async function extract(item: Item, destPath: string, w: Writer, owner: Owner | undefined, env: CopyEnv): Promise<void> {
   if (env.extractTar === undefined) throw new InternalError('ADD of an archive needs CopyEnv.extractTar');
   // BuildKit unpacks into dest as a directory, trailing slash or not.
-  const dir = ensureDirInRoot(destRoot, destPath, dirMeta);
+  const dir = ensureDirInRoot(w.destRoot, destPath, w.dirMeta, undefined, w.links);
   try {
     await env.extractTar(createReadStream(item.host), dir, owner ? { chown: owner } : {});
   } catch (e) {

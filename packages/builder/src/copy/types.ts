@@ -78,6 +78,14 @@ export interface CopyEnv {
   extractTar?: ExtractTar;
   /** SOURCE_DATE_EPOCH (seconds): copied entries get this mtime instead of their source's. */
   sourceDateEpoch?: number;
+  /**
+   * `destRoot` is an overlay upper dir written directly, not a rootfs view (the executor's direct
+   * path, executor/dispatch-copy-direct.ts): the caller checked that the destination is in no lower layer and
+   * copied its existing parents up. Destination paths then never follow a symlink; meeting one throws
+   * NeedsMergedView (the caller empties the upper dir and copies through the merged view). `lookupUser`
+   * is still called with `destRoot`: the caller's lookup must read the merged view's /etc itself.
+   */
+  destIsUpper?: boolean;
 }
 
 export interface CopyResult {

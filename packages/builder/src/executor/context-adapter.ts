@@ -44,7 +44,7 @@ export function openCopyContext(
       return filesRead;
     },
     match: (sources, o) => ctx.match(sources, o),
-    entryDigests: (entries) => ctx.entryDigests(entries),
+    sourceSet: (entries) => ctx.sourceSet(entries),
     async digestPath(rel) {
       return ctx.digestPath(rel);
     },

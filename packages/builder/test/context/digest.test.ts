@@ -2,7 +2,8 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openContext, type BuildContext } from '../../src/context/index.js';
+import { createHash } from 'node:crypto';
+import { digestSourceList, openContext, type BuildContext } from '../../src/context/index.js';
 import { countingFs, LATER, makeTree, removeTempDirs, tempDir, type Spec } from './helpers.js';
 
 test.after.always(removeTempDirs);
@@ -127,17 +128,25 @@ test('digestPath digests what COPY <path> brings', (t) => {
   t.not(ctx.digestPath('src'), ctx.digestPath('.'));
 });
 
-test('the cache file is replaced atomically and a damaged one is ignored', (t) => {
+test('the cache files are replaced atomically and damaged ones are ignored', (t) => {
   const { dir, state } = setup();
   const first = digestOf(openContext(dir, { stateDir: state, now: LATER }));
-  const files = fs.readdirSync(state);
-  t.is(files.length, 1);
-  t.regex(files[0]!, /^context-[0-9a-f]{32}\.json$/);
-  fs.writeFileSync(path.join(state, files[0]!), '{"format": "tsbuild-context-stat-cache/3", "entr');
-  const counter = countingFs();
-  t.is(digestOf(openContext(dir, { stateDir: state, fs: counter, now: LATER })), first);
-  t.true(counter.opened.length > 0);
-  t.deepEqual(fs.readdirSync(state), files);
+  const files = fs.readdirSync(state).sort();
+  t.is(files.length, 2);
+  t.regex(files[0]!, /^context-[0-9a-f]{32}\.sets$/);
+  t.regex(files[1]!, /^context-[0-9a-f]{32}\.stat$/);
+  const damaged: Array<[string, (text: string) => string]> = [
+    ['truncated', (text) => text.slice(0, text.length - 10)],
+    ['one changed digit', (text) => text.replace(/[0-9a-f](?=[0-9a-f]{63}")/, (c) => (c === '0' ? '1' : '0'))],
+    ['not JSON under a valid sum', () => `${createHash('sha256').update('{').digest('hex')}\n{`],
+  ];
+  for (const [what, damage] of damaged) {
+    for (const f of files) fs.writeFileSync(path.join(state, f), damage(fs.readFileSync(path.join(state, f), 'utf8')));
+    const counter = countingFs();
+    t.is(digestOf(openContext(dir, { stateDir: state, fs: counter, now: LATER })), first, what);
+    t.true(counter.opened.length > 0, what);
+    t.deepEqual(fs.readdirSync(state).sort(), files, what);
+  }
 });
 
 test('a file that changes size while being hashed is an error, not a wrong digest', (t) => {
@@ -154,16 +163,135 @@ test('files over the size cap are refused', (t) => {
   t.is((err as { code?: string }).code, 'CONTEXT_FILE_TOO_LARGE');
 });
 
+/** The rows of a stat-cache table file ("<sum>\n[format, root, [key, ...row, key, ...row]]"), by key. */
+function readTable(file: string, width: number): Map<string, unknown[]> {
+  const text = fs.readFileSync(file, 'utf8');
+  const flat = (JSON.parse(text.slice(65)) as [string, string, unknown[]])[2];
+  const rows = new Map<string, unknown[]>();
+  for (let i = 0; i < flat.length; i += width + 1) rows.set(flat[i] as string, flat.slice(i + 1, i + 1 + width));
+  return rows;
+}
+
+function writeTable(file: string, rows: Map<string, unknown[]>): void {
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8').slice(65)) as [string, string, unknown[]];
+  doc[2] = [...rows].flatMap(([k, row]) => [k, ...row]);
+  const body = JSON.stringify(doc);
+  fs.writeFileSync(file, `${createHash('sha256').update(body).digest('hex')}\n${body}`);
+}
+
 test('cache entries unused for a month are dropped on the next save', (t) => {
   const { dir, state } = setup();
   digestOf(openContext(dir, { stateDir: state, now: LATER }));
-  const file = path.join(state, fs.readdirSync(state)[0]!);
-  const body = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Record<string, unknown[]> };
-  body.entries['ghost'] = ['1:2:3:4:5:33188', 'f'.repeat(64), 0];
-  fs.writeFileSync(file, JSON.stringify(body));
+  const file = path.join(state, fs.readdirSync(state).find((f) => f.endsWith('.stat'))!);
+  const rows = readTable(file, 3);
+  rows.set('ghost', ['1:2:3:4:5:33188', 'f'.repeat(64), 0]);
+  writeTable(file, rows);
+  t.true(readTable(file, 3).has('ghost'));
   fs.writeFileSync(path.join(dir, 'a.txt'), 'changed');
   digestOf(openContext(dir, { stateDir: state, now: LATER }));
-  const after = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: Record<string, unknown[]> };
-  t.false('ghost' in after.entries);
-  t.true('a.txt' in after.entries);
+  const after = readTable(file, 3);
+  t.false(after.has('ghost'));
+  t.true(after.has('a.txt'));
+});
+
+test('a cache of the previous format is replaced', (t) => {
+  const { dir, state } = setup();
+  digestOf(openContext(dir, { stateDir: state, now: LATER }));
+  const files = fs.readdirSync(state).sort();
+  const old = path.join(state, files[0]!.replace(/\.sets$/, '.json'));
+  fs.writeFileSync(old, '{"format":"tsbuild-context-stat-cache/3","entries":{}}');
+  fs.writeFileSync(path.join(dir, 'a.txt'), 'changed');
+  digestOf(openContext(dir, { stateDir: state, now: LATER }));
+  t.deepEqual(fs.readdirSync(state).sort(), files);
+});
+
+// Source sets: what a COPY's key hashes.
+
+function setOf(dir: string, state: string, fs2 = countingFs(), sources = ['.']): string {
+  const ctx = openContext(dir, { stateDir: state, fs: fs2, now: LATER });
+  return ctx.sourceSet(ctx.match(sources).entries).digest;
+}
+
+test('an unchanged tree digest (a RUN bind mount) is remembered too: no file read, no per-file table', (t) => {
+  const { dir, state } = setup();
+  const first = digestOf(openContext(dir, { stateDir: state, now: LATER }));
+  fs.rmSync(path.join(state, fs.readdirSync(state).find((f) => f.endsWith('.stat'))!));
+  const counter = countingFs();
+  t.is(digestOf(openContext(dir, { stateDir: state, fs: counter, now: LATER })), first);
+  t.deepEqual(counter.opened, []);
+  t.not(setOf(dir, state), first, 'a set and a tree digest of the same entries are told apart');
+});
+
+test('an unchanged context gives its set digest without reading a file or the per-file table', (t) => {
+  const { dir, state } = setup();
+  const counter = countingFs();
+  const first = setOf(dir, state, counter);
+  t.true(counter.opened.length > 0);
+  const files = fs.readdirSync(state).sort();
+  t.is(files.length, 2);
+  t.regex(files[0]!, /^context-[0-9a-f]{32}\.sets$/);
+  // The per-file table is not needed for an unchanged set: removing it changes nothing and reads nothing.
+  fs.rmSync(path.join(state, files[1]!));
+  counter.reset();
+  t.is(setOf(dir, state, counter), first);
+  t.deepEqual(counter.opened, []);
+  t.deepEqual(fs.readdirSync(state), [files[0]], 'a hit writes nothing');
+});
+
+test('the set digest is the digest of its list, whether or not the set was remembered', (t) => {
+  const { dir, state } = setup();
+  const ctx = openContext(dir, { stateDir: state, now: LATER });
+  const first = ctx.sourceSet(ctx.match(['.']).entries);
+  const again = openContext(dir, { stateDir: state, now: LATER });
+  const remembered = again.sourceSet(again.match(['.']).entries);
+  t.is(remembered.digest, first.digest);
+  t.deepEqual(remembered.entries(), first.entries());
+  t.is(digestSourceList(remembered.entries()), remembered.digest);
+  t.deepEqual(first.entries().map((e) => e.path), [...first.entries().map((e) => e.path)].sort());
+});
+
+const setChanges: Array<[string, (dir: string) => void]> = [
+  ...changes,
+  ['same size and mtime, new content', (d) => {
+    const p = path.join(d, 'a.txt');
+    const { atime, mtime } = fs.statSync(p);
+    fs.writeFileSync(p, 'ALPHA');
+    fs.utimesSync(p, atime, mtime);
+  }],
+];
+for (const [what, change] of setChanges) {
+  test(`the set digest changes with ${what}`, (t) => {
+    const { dir, state } = setup();
+    const before = setOf(dir, state);
+    t.is(setOf(dir, state), before, 'remembered');
+    change(dir);
+    t.not(setOf(dir, state), before);
+  });
+}
+
+test('a set with a file in the racy window is not remembered', (t) => {
+  const { dir, state } = setup({ Dockerfile: 'FROM scratch', fresh: 'new' });
+  const counter = countingFs();
+  const digestAt = (now?: () => bigint): string => {
+    const ctx = openContext(dir, { stateDir: state, fs: counter, ...(now ? { now } : {}) });
+    return ctx.sourceSet(ctx.match(['fresh']).entries).digest;
+  };
+  const first = digestAt();
+  counter.reset();
+  t.is(digestAt(), first);
+  t.deepEqual(counter.opened, [path.join(dir, 'fresh')], 'hashed again: neither the file nor the set was remembered');
+  counter.reset();
+  t.is(digestAt(LATER), first);
+  t.is(counter.opened.length, 1);
+  counter.reset();
+  t.is(digestAt(LATER), first);
+  t.deepEqual(counter.opened, [], 'once old enough, both are remembered');
+});
+
+test('a damaged sets file is ignored', (t) => {
+  const { dir, state } = setup();
+  const first = setOf(dir, state);
+  const sets = path.join(state, fs.readdirSync(state).find((f) => f.endsWith('.sets'))!);
+  fs.writeFileSync(sets, fs.readFileSync(sets, 'utf8').replace(/sha256:[0-9a-f]/, 'sha256:x'));
+  t.is(setOf(dir, state), first);
 });

@@ -40,7 +40,7 @@ test('an unreadable directory is a clear error', (t) => {
   const dir = makeTree({ Dockerfile: 'FROM scratch', locked: { f: 'x' } });
   const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
   const ctx = openContext(dir, {
-    fs: { ...nodeFs, readdir: (p) => { if (String(p).endsWith('locked')) throw denied; return nodeFs.readdir(p); } },
+    fs: { ...nodeFs, lstatDir: (p) => { if (String(p).endsWith('locked')) throw denied; return nodeFs.lstatDir(p); } },
   });
   const err = t.throws(() => ctx.match(['.']));
   t.is((err as { code?: string }).code, 'CONTEXT_UNREADABLE');
@@ -48,7 +48,7 @@ test('an unreadable directory is a clear error', (t) => {
   // Excluding it is the way out, and then it is never listed.
   fs.writeFileSync(path.join(dir, '.dockerignore'), 'locked');
   const ignoring = openContext(dir, {
-    fs: { ...nodeFs, readdir: (p) => { if (String(p).endsWith('locked')) throw denied; return nodeFs.readdir(p); } },
+    fs: { ...nodeFs, lstatDir: (p) => { if (String(p).endsWith('locked')) throw denied; return nodeFs.lstatDir(p); } },
   });
   t.notThrows(() => ignoring.match(['.']));
 });
@@ -90,10 +90,21 @@ test('a deep tree does not overflow the stack', (t) => {
 test('a too-long path is a typed error', (t) => {
   const dir = makeTree({ Dockerfile: 'FROM scratch' });
   const ctx = openContext(dir, {
-    fs: { ...nodeFs, lstat: (p) => { if (String(p).endsWith('/deep')) throw Object.assign(new Error('ENAMETOOLONG'), { code: 'ENAMETOOLONG' }); return nodeFs.lstat(p); } },
+    fs: { ...nodeFs, lstatDir: (p) => { if (String(p).endsWith('/deep')) throw Object.assign(new Error('ENAMETOOLONG'), { code: 'ENAMETOOLONG' }); return nodeFs.lstatDir(p); } },
   });
   fs.mkdirSync(path.join(dir, 'deep'));
   t.is(codeOf(() => ctx.match(['.'])), 'CONTEXT_UNREADABLE');
+});
+
+test("an entry that cannot be lstat'ed is named in the error", (t) => {
+  const dir = makeTree({ Dockerfile: 'FROM scratch', sub: { f: 'x' } });
+  const failing = Object.assign(new Error('EIO: i/o error, lstat'), { code: 'EIO', entry: 'f' });
+  const ctx = openContext(dir, {
+    fs: { ...nodeFs, lstatDir: (p) => { if (String(p).endsWith('/sub')) throw failing; return nodeFs.lstatDir(p); } },
+  });
+  const err = t.throws(() => ctx.match(['.']));
+  t.is((err as { code?: string }).code, 'CONTEXT_UNREADABLE');
+  t.is((err as { details?: { path?: string } }).details?.path, 'sub/f');
 });
 
 test('a 1 TiB sparse file is refused at the size cap instead of hashed for minutes', (t) => {

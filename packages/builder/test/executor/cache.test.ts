@@ -1,6 +1,8 @@
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import type { CacheRecord, CacheRecords } from '@tsbuild/layerstore';
-import { StepCache, explainMiss, stepKey, type StepRecordValue } from '../../src/executor/cache.js';
+import type { InputGroup } from '../../src/copy/index.js';
+import { StepCache, explainMiss, stepKey, type StepInputs, type StepRecordValue } from '../../src/executor/cache.js';
 
 function memoryRecords(): CacheRecords & { map: Map<string, CacheRecord> } {
   const map = new Map<string, CacheRecord>();
@@ -18,7 +20,7 @@ function memoryRecords(): CacheRecords & { map: Map<string, CacheRecord> } {
   };
 }
 
-const record = (instruction: string, inputs: Record<string, string>): StepRecordValue => ({
+const record = (instruction: string, inputs: StepInputs): StepRecordValue => ({
   v: 1,
   instruction,
   inputs,
@@ -71,4 +73,66 @@ test('explainMiss names removed inputs and caps long lists', (t) => {
   const before = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`file:f${i}`, 'a']));
   const after = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`file:f${i}`, 'b']));
   t.regex(explainMiss(before, after), /and 3 more$/);
+});
+
+/** A group of file inputs, counting how often its members are listed. */
+function files(list: Record<string, string>): InputGroup & { listed: number } {
+  const group = {
+    listed: 0,
+    digest: `sha256:${createHash('sha256').update(JSON.stringify(list)).digest('hex')}`,
+    members() {
+      group.listed++;
+      return list;
+    },
+  };
+  return group;
+}
+
+test('a group is keyed by its digest: a hit never lists it, and its record holds the digest only', async (t) => {
+  const records = memoryRecords();
+  const cache = new StepCache(records, false);
+  const group = files({ 'file:a.js': 'sha256:1:0644', 'file:b.js': 'sha256:2:0644' });
+  t.is(stepKey('p', 'COPY . /app', { 'copy:files': group }), stepKey('p', 'COPY . /app', { 'copy:files': group.digest }));
+  const first = await cache.lookup('p', 'COPY . /app', { 'copy:files': group });
+  await cache.save('p', first.key, record('COPY . /app', { 'copy:files': group }));
+  const saved = records.map.get(first.key)?.value as StepRecordValue;
+  t.deepEqual(saved.inputs, { 'copy:files': group.digest });
+  const listedBySave = group.listed;
+  const again = await cache.lookup('p', 'COPY . /app', { 'copy:files': group });
+  t.truthy(again.hit);
+  t.is(group.listed, listedBySave, 'a hit does not list the files');
+});
+
+test('a changed group explains itself member by member; an unchanged one is never listed', async (t) => {
+  const records = memoryRecords();
+  const cache = new StepCache(records, false);
+  const before = files({ 'file:a.js': 'sha256:1:0644', 'file:b.js': 'sha256:2:0644' });
+  const l = await cache.lookup('p', 'COPY . /app', { 'copy:files': before, 'copy:dest': '/app/' });
+  await cache.save('p', l.key, record('COPY . /app', { 'copy:files': before, 'copy:dest': '/app/' }));
+
+  const after = files({ 'file:a.js': 'sha256:9:0644', 'file:c.js': 'sha256:3:0755' });
+  const changed = await cache.lookup('p', 'COPY . /app', { 'copy:files': after, 'copy:dest': '/app/' });
+  t.is(changed.missReason, 'cache miss: file a.js changed, file c.js added, file b.js removed');
+
+  const same = files({ 'file:a.js': 'sha256:1:0644', 'file:b.js': 'sha256:2:0644' });
+  const flag = await cache.lookup('p', 'COPY . /app', { 'copy:files': same, 'copy:dest': '/srv/' });
+  t.is(flag.missReason, 'cache miss: copy dest changed');
+  t.is(same.listed, 0);
+});
+
+test('a group that cannot be listed (a file changed meanwhile) costs the explanation, never the build', async (t) => {
+  const records = memoryRecords();
+  const cache = new StepCache(records, false);
+  const failing = (digest: string): InputGroup => ({
+    digest,
+    members() {
+      throw Object.assign(new Error('"a.js" changed while it was read'), { code: 'CONTEXT_FILE_CHANGED' });
+    },
+  });
+  const l = await cache.lookup('p', 'COPY . /app', { 'copy:files': failing('sha256:1') });
+  await cache.save('p', l.key, record('COPY . /app', { 'copy:files': failing('sha256:1') }));
+  const changed = await cache.lookup('p', 'COPY . /app', { 'copy:files': files({ 'file:a.js': 'sha256:2:0644' }) });
+  t.is(changed.missReason, 'cache miss: copy files changed');
+  const bug: InputGroup = { digest: 'sha256:3', members: () => { throw new TypeError('a bug'); } };
+  await t.throwsAsync(cache.save('p', 'k', record('COPY . /app', { 'copy:files': bug })), { instanceOf: TypeError });
 });

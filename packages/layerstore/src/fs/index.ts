@@ -13,3 +13,4 @@ export {
   type ParentResolution,
 } from './resolve.js';
 export { compareNames } from './compare-names.js';
+export { copyUpDirs, lookupNewPath, type LowerDir, type NewPathLookup } from './lower-stack.js';

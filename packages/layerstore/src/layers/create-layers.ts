@@ -103,7 +103,7 @@ export function createLayers(deps: LayerDeps): LayerStore {
 
     async snapshot(layer: LayerRef): Promise<string> {
       hexOf(layer.diffID);
-      return snapshots.find(layer.diffID) ?? once(`snapshot:${layer.diffID}`, () => unpack(layer));
+      return (await snapshots.find(layer.diffID)) ?? once(`snapshot:${layer.diffID}`, () => unpack(layer));
     },
 
     import: (source: Readable, mediaType: string, expected: Expected & { diffID?: string }): Promise<LayerRef> =>

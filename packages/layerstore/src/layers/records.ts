@@ -2,12 +2,17 @@
 // (temp file in tmp/, fsync, rename, fsync dir), so a reader sees a whole record or none:
 //   layer.json      the LayerRef as first stored: {diffID, blob} (blob = how the layer was stored)
 //   <c>.json        the Descriptor of the blob in compression c ('none' | 'gzip' | 'zstd')
-//   snapshot        the short name of the unpacked snapshot dir under snapshots/
+//   snapshot        the short name of the unpacked snapshot dir under snapshots/, then (since snapshots
+//                   are written without fsync) a line "unsynced <boot id>": the kernel boot under which
+//                   that dir may still be only in the page cache. A record without it (older stores) is
+//                   taken as on disk.
+//   snapshot.lock   flock(2) file: changes to the snapshot record and its dir happen under it
 // The first writer of layer.json/snapshot wins (rename without replace); <c>.json is idempotent.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Compression, Descriptor, LayerRef } from '../types.js';
+import { StoreError } from '../errors.js';
 import { fsx } from '../native.js';
 import { hexOf } from './digest.js';
 
@@ -25,10 +30,18 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** What the `snapshot` record says. */
+export interface SnapshotRecord {
+  /** The dir's name under snapshots/. */
+  name: string;
+  /** The boot id under which the dir was written without fsync; undefined: on disk. */
+  unsyncedBoot?: string;
+}
+
 export class LayerRecords {
   constructor(private readonly dirs: RecordDirs) {}
 
-  private dirOf(diffID: string): string {
+  dirOf(diffID: string): string {
     return path.join(this.dirs.metaDir, hexOf(diffID));
   }
 
@@ -88,9 +101,12 @@ export class LayerRecords {
     return s === undefined ? undefined : (JSON.parse(s) as Descriptor);
   }
 
-  /** Claims `name` as the layer's snapshot; false when another writer recorded one first. */
-  claimSnapshot(diffID: string, name: string): boolean {
-    return this.publish(diffID, 'snapshot', name, false);
+  /**
+   * Claims `name` as the layer's snapshot, written without fsync under boot `unsyncedBoot`; false when
+   * another writer recorded one first.
+   */
+  claimSnapshot(diffID: string, name: string, unsyncedBoot: string): boolean {
+    return this.publish(diffID, 'snapshot', `${name}\nunsynced ${unsyncedBoot}\n`, false);
   }
 
   /** Drops the snapshot record (its dir is gone); the next snapshot() unpacks and claims again. */
@@ -98,7 +114,18 @@ export class LayerRecords {
     rmSync(path.join(this.dirOf(diffID), 'snapshot'), { force: true });
   }
 
-  snapshotName(diffID: string): string | undefined {
-    return this.read(diffID, 'snapshot');
+  snapshotRecord(diffID: string): SnapshotRecord | undefined {
+    const text = this.read(diffID, 'snapshot');
+    if (text === undefined) return undefined;
+    const [first, ...rest] = text.split('\n');
+    const rec: SnapshotRecord = { name: first.trim() };
+    for (const line of rest) {
+      const m = /^unsynced (\S+)$/.exec(line.trim());
+      if (m) rec.unsyncedBoot = m[1];
+      else if (line.trim() !== '') {
+        throw new StoreError('ECORRUPT', `bad snapshot record for ${diffID}: ${JSON.stringify(text)}`, { details: { diffID } });
+      }
+    }
+    return rec;
   }
 }

@@ -58,7 +58,8 @@ async function readLayerDirs(store: OpenedStore): Promise<LayerDir[]> {
         // absent or unreadable: nothing to keep for it
       }
     }
-    const snapshot = (await readFile(join(dir, 'snapshot'), 'utf8').catch(() => '')).trim() || undefined;
+    // The name is the record's first line (then "unsynced <boot id>", see src/layers/records.ts).
+    const snapshot = (await readFile(join(dir, 'snapshot'), 'utf8').catch(() => '')).split('\n')[0].trim() || undefined;
     out.push({ hex, diffID, blobs, snapshot });
   }
   return out;
