@@ -323,21 +323,51 @@ static int by_name(const void *a, const void *b) {
   return strcmp(sort_arena + ((const struct dir_entry *)a)->name_at, sort_arena + ((const struct dir_entry *)b)->name_at);
 }
 
+/* Decimal text of a signed 128-bit integer (printf has no conversion for it). */
+static int fmt_i128(char *out, __int128 v) {
+  char tmp[48];
+  int n = 0, neg = v < 0;
+  unsigned __int128 u = neg ? -(unsigned __int128)v : (unsigned __int128)v;
+  do {
+    tmp[n++] = (char)('0' + (int)(u % 10));
+    u /= 10;
+  } while (u != 0);
+  int len = 0;
+  if (neg) out[len++] = '-';
+  while (n > 0) out[len++] = tmp[--n];
+  out[len] = 0;
+  return len;
+}
+
+/* A timestamp in ns, exactly: seconds * 1e9 overflows 64 bits after 2262 (ext4 stores times to 2446). */
+static __int128 ts_ns(const struct timespec *ts) {
+  return (__int128)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
 /*
- * lstatDir(dir) -> { names, keys, info }: every entry of a directory (but . and ..) with its lstat,
+ * lstatDir(dir, nofollow?) -> { names, keys, info }: every entry of a directory (but . and ..) with its lstat,
  * sorted by name bytes, in one call. A build context's walk makes this one call per directory
  * instead of a readdir plus one lstat (and one BigIntStats object) per entry, and sorts nothing.
  *  - names[i]: a string, or a Buffer when the name is not well-formed UTF-8;
  *  - keys[i]: "dev:ino:size:mtimeNs:ctimeNs:mode" with exact integers (the context's stat key);
- *  - info[i*5 ..]: st_mode, size, uid, gid, mtime in whole ms (as Node's BigIntStats mtimeMs).
+ *  - info[i*5 ..]: st_mode, size, uid, gid, mtime in whole ms (as Node's BigIntStats mtimeMs: the ns
+ *    divided by 10^6, rounded toward zero, also before 1970).
+ * With `nofollow`, `dir` itself must not be a symlink (O_NOFOLLOW: ELOOP/ENOTDIR), so a directory
+ * swapped for a link between its parent's listing and its own is never listed through the link.
  * An entry removed between readdir and lstat is left out. Other errors throw (code, syscall, path;
  * `entry` names the entry an lstat failed on).
  */
 static napi_value js_lstat_dir(napi_env env, napi_callback_info info) {
-  ARGS(1);
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1) { napi_throw_type_error(env, NULL, "missing argument"); return NULL; }
   char path[MAX_PATH_ARG];
   if (!get_path(env, argv[0], path, sizeof path)) return NULL;
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  bool nofollow = false;
+  napi_valuetype t;
+  if (argc > 1 && napi_typeof(env, argv[1], &t) == napi_ok && t == napi_boolean) napi_get_value_bool(env, argv[1], &nofollow);
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
   if (fd < 0) return throw_errno(env, errno, "opendir", path);
   DIR *d = fdopendir(fd);
   if (d == NULL) {
@@ -413,11 +443,13 @@ static napi_value js_lstat_dir(napi_env env, napi_callback_info info) {
     napi_value name, key;
     if (is_utf8((const unsigned char *)nm, len)) napi_create_string_utf8(env, nm, len, &name);
     else napi_create_buffer_copy(env, len, nm, NULL, &name);
-    long long mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
-    long long ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
-    char text[160];
-    int tl = snprintf(text, sizeof text, "%llu:%llu:%lld:%lld:%lld:%u", (unsigned long long)st->st_dev,
-                      (unsigned long long)st->st_ino, (long long)st->st_size, mtime_ns, ctime_ns, (unsigned)st->st_mode);
+    __int128 mtime_ns = ts_ns(&st->st_mtim);
+    char mtext[48], ctext[48];
+    fmt_i128(mtext, mtime_ns);
+    fmt_i128(ctext, ts_ns(&st->st_ctim));
+    char text[200];
+    int tl = snprintf(text, sizeof text, "%llu:%llu:%lld:%s:%s:%u", (unsigned long long)st->st_dev,
+                      (unsigned long long)st->st_ino, (long long)st->st_size, mtext, ctext, (unsigned)st->st_mode);
     napi_create_string_latin1(env, text, tl, &key);
     napi_set_element(env, names, (uint32_t)i, name);
     napi_set_element(env, keys, (uint32_t)i, key);
@@ -426,7 +458,7 @@ static napi_value js_lstat_dir(napi_env env, napi_callback_info info) {
     v[1] = (double)st->st_size;
     v[2] = st->st_uid;
     v[3] = st->st_gid;
-    v[4] = (double)((long long)st->st_mtim.tv_sec * 1000LL + st->st_mtim.tv_nsec / 1000000);
+    v[4] = (double)(mtime_ns / 1000000); /* C division truncates toward zero, as BigInt's does */
   }
   free(ents);
   free(arena);

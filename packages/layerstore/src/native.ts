@@ -19,7 +19,7 @@ export interface Fsx {
   /** flock(2) on the thread pool; may wait. */
   flock(fd: number, op: number): Promise<void>;
   /** A directory's entries with their lstat (fs/lstat-dir.ts). */
-  lstatDir(path: string | Buffer): { names: (string | Buffer)[]; keys: string[]; info: Float64Array };
+  lstatDir(path: string | Buffer, nofollow?: boolean): { names: (string | Buffer)[]; keys: string[]; info: Float64Array };
   readonly LOCK_SH: number;
   readonly LOCK_EX: number;
   readonly LOCK_UN: number;

@@ -44,7 +44,7 @@ export function contentDigest(env: DigestEnv, entry: ContextEntry, trust?: Trust
 /** Per-entry digests, in entry order. */
 export function entryDigests(env: DigestEnv, entries: readonly ContextEntry[], trust?: Trust): EntryDigest[] {
   return entries.map((e) => {
-    const d: EntryDigest = { path: e.path, digest: `sha256:${contentDigest(env, e, trust)}`, mode: e.mode };
+    const d: EntryDigest = { path: e.path, digest: `sha256:${contentDigest(env, e, trust)}`, mode: e.mode, type: e.type };
     if (e.pathBytes !== undefined) d.pathBytes = e.pathBytes;
     return d;
   });

@@ -15,8 +15,10 @@ export interface ContextFs {
   /**
    * A directory's entries with their lstat (names, stat keys, mode/size/uid/gid/mtime), sorted by name
    * bytes; an entry removed meanwhile is left out. An error on one entry carries its name as `entry`.
+   * With `nofollow`, `path` itself must not be a symlink (ELOOP/ENOTDIR): walks pass it below their
+   * root, so a directory swapped for a link after its parent was listed is never listed through it.
    */
-  lstatDir(path: HostPath): DirStats;
+  lstatDir(path: HostPath, nofollow?: boolean): DirStats;
   readlink(path: HostPath): Buffer;
   /** Opens read-only, never following a final symlink and never blocking (FIFOs, devices). */
   openRead(path: HostPath): number;
@@ -37,7 +39,7 @@ export const nodeFs: ContextFs = {
       throw err;
     }
   },
-  lstatDir: (p) => lstatDir(p),
+  lstatDir: (p, nofollow) => lstatDir(p, nofollow),
   readlink: (p) => fs.readlinkSync(p, { encoding: 'buffer' }),
   openRead: (p) => fs.openSync(p, OPEN_FLAGS),
   fstat: (fd) => fs.fstatSync(fd, { bigint: true }),

@@ -1,5 +1,5 @@
-// What a COPY reads from the context, as one digest: sha256 over the sorted (path, content digest,
-// mode) list of its entries. A cache key hashes this one digest (a few hundred bytes), never the list;
+// What a COPY reads from the context, as one digest: sha256 over the sorted (path, type, content
+// digest, mode) list of its entries. A cache key hashes this one digest (a few hundred bytes), never the list;
 // the list itself is only built when someone asks (a cache miss explaining itself). Pure: no fs.
 import { createHash } from 'node:crypto';
 import type { EntryDigest } from './types.js';
@@ -12,7 +12,8 @@ export interface SourceSet {
   entries(): readonly EntryDigest[];
 }
 
-const LIST_VERSION = 'tsbuild-source-list/1\n';
+// 2: the entry type is part of each line (a file holding "t" and a symlink to "t" were one input).
+const LIST_VERSION = 'tsbuild-source-list/2\n';
 
 /**
  * Sorts by path (raw bytes for names that are not UTF-8) and keeps the last entry of a path named
@@ -29,11 +30,11 @@ export function sortSourceList(list: readonly EntryDigest[]): EntryDigest[] {
   return out;
 }
 
-/** The digest of a list sorted by sortSourceList: one line per entry, "path\0bytes\0digest\0mode\n". */
+/** The digest of a list sorted by sortSourceList: one line per entry, "path\0bytes\0type\0digest\0mode\n". */
 export function digestSourceList(sorted: readonly EntryDigest[]): string {
   // One string, one update: 10,000 entries hash in about a millisecond.
   let text = LIST_VERSION;
-  for (const e of sorted) text += `${e.path}\0${bytesField(e)}\0${e.digest}\0${modeText(e.mode)}\n`;
+  for (const e of sorted) text += `${e.path}\0${bytesField(e)}\0${e.type ?? ''}\0${e.digest}\0${modeText(e.mode)}\n`;
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 

@@ -77,4 +77,9 @@ export interface EntryDigest {
   /** "sha256:<hex>": file content; for a symlink its target text; for a directory a constant. */
   digest: string;
   mode: number;
+  /**
+   * The entry's type (the context always sets it): without it a regular file whose content is "t"
+   * and a symlink to "t" with the same permission bits would be the same input.
+   */
+  type?: 'file' | 'dir' | 'symlink';
 }

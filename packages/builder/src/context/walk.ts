@@ -138,7 +138,8 @@ type Parent = Pick<Frame, 'path' | 'rel' | 'host' | 'pathBytes' | 'depth'>;
 function pushListing(stack: Frame[], dir: Parent, { fs, where }: WalkOptions): void {
   let listing: DirStats;
   try {
-    listing = fs.lstatDir(dir.host);
+    // Below the root a directory is entered without following a link it may have become meanwhile.
+    listing = fs.lstatDir(dir.host, dir.path !== '');
   } catch (err) {
     const entry = (err as { entry?: unknown }).entry;
     throw unreadable(typeof entry !== 'string' ? dir.path : dir.path === '' ? entry : `${dir.path}/${entry}`, err, where);

@@ -53,13 +53,16 @@ export function copyCacheInputs(params: CopyParams, sources?: SourceSet): CopyIn
   return out;
 }
 
-/** The per-file inputs a source list stands for: "file:<path>" → "<digest>:<mode>" (what a miss names). */
+/**
+ * The per-file inputs a source list stands for: "file:<path>" → "<digest>:<mode>", prefixed with the
+ * type for a directory or symlink ("symlink:<digest>:<mode>"), so a file turned into a link is named.
+ */
 export function fileInputs(list: readonly EntryDigest[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of list) {
     // A name that is not UTF-8 renders lossily; its bytes keep two such names apart.
     const name = e.pathBytes === undefined ? e.path : `${e.path} (bytes ${e.pathBytes.toString('base64')})`;
-    out[`file:${name}`] = `${e.digest}:${modeText(e.mode)}`;
+    out[`file:${name}`] = `${e.type === 'dir' || e.type === 'symlink' ? `${e.type}:` : ''}${e.digest}:${modeText(e.mode)}`;
   }
   return out;
 }

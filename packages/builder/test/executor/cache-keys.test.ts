@@ -1,6 +1,7 @@
 // SECURITY DF-05: cache-key completeness. Change one input, rebuild: that step and every later one
 // miss, the earlier ones hit.
 import test from 'ava';
+import path from 'node:path';
 import { harness } from './helpers.js';
 
 const BASE = {
@@ -87,6 +88,22 @@ test('a file content or mode change rebuilds that COPY and after, and the miss n
   const mode = await h.build(dockerfile(BASE));
   t.is(mode.progress.outcomes()[0], 'RAN COPY a.txt /a.txt');
   t.deepEqual(mode.progress.notes()[0], 'cache miss: file a.txt changed');
+});
+
+test('a file replaced by a symlink to its own content, same permission bits, misses and is named', async (t) => {
+  // The content digest of a symlink is that of its target text, and a symlink's bits are 0777: a 0777
+  // file holding "t" and the link l -> t differ only in type, which the key must see.
+  const { rm, symlink, lstat } = await import('node:fs/promises');
+  const h = await harness();
+  await h.write({ 't': 'target', 'l': { data: 't', mode: 0o777 } });
+  const df = 'FROM scratch\nCOPY . /d/\n';
+  await h.build(df);
+  await rm(path.join(h.ctx, 'l'));
+  await symlink('t', path.join(h.ctx, 'l'));
+  t.true((await lstat(path.join(h.ctx, 'l'))).isSymbolicLink());
+  const again = await h.build(df);
+  t.deepEqual(again.progress.outcomes(), ['RAN COPY . /d/']);
+  t.deepEqual(again.progress.notes(), ['cache miss: file l changed']);
 });
 
 test('an ARG value used by RUN is part of its key; the miss says so', async (t) => {

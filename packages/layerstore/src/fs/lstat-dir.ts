@@ -17,8 +17,10 @@ export const LSTAT_DIR_STRIDE = 5;
 /**
  * Every entry of directory `path` with its lstat, sorted by name bytes. An entry removed between listing
  * and lstat is left out. Throws Node-style errors (code, syscall "opendir", "readdir" or "lstat", path; `entry` names
- * the entry an lstat failed on).
+ * the entry an lstat failed on). With `nofollow`, `path` itself must not be a symlink (ELOOP or ENOTDIR):
+ * a walk passes it for every directory below its root, so a directory swapped for a link after its
+ * parent was listed is never listed through the link.
  */
-export function lstatDir(path: string | Buffer): DirStats {
-  return fsx.lstatDir(path);
+export function lstatDir(path: string | Buffer, nofollow = false): DirStats {
+  return fsx.lstatDir(path, nofollow);
 }

@@ -1,6 +1,7 @@
 // lstatDir (fsx addon): one call lists a directory with every entry's lstat, exactly as Node's own
 // BigIntStats would describe it, sorted by name bytes.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,4 +54,33 @@ test('errors carry code, syscall and path', (t) => {
   t.like(missing, { code: 'ENOENT', syscall: 'opendir', path: path.join(dir, 'missing') });
   t.like(t.throws(() => lstatDir(path.join(dir, 'file'))), { code: 'ENOTDIR' });
   t.deepEqual(lstatDir(dir).names, ['file']);
+});
+
+test('times past 2262 and sub-second times before 1970 are exact, as BigIntStats gives them', (t) => {
+  const dir = makeDir(t);
+  // ns since 1970 overflow 64 bits after 2262-04-11 (ext4 keeps times to 2446); before 1970 the ms
+  // are the ns divided by 10^6 toward zero, as BigInt division rounds.
+  const when: Record<string, string> = { late: '2300-01-01 00:00:00.123456789 UTC', early: '1969-12-31 23:59:58.9999999 UTC' };
+  for (const [name, date] of Object.entries(when)) {
+    writeFileSync(path.join(dir, name), name);
+    t.is(spawnSync('touch', ['-h', '-d', date, path.join(dir, name)]).status, 0);
+  }
+  const { names, keys, info } = lstatDir(dir);
+  names.forEach((n, i) => {
+    const s = lstatSync(path.join(dir, n as string), { bigint: true });
+    t.is(keys[i], `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.mode}`, String(n));
+    t.is(info[i * LSTAT_DIR_STRIDE + 4], Number(s.mtimeMs), String(n));
+  });
+  t.is(info[names.indexOf('early') * LSTAT_DIR_STRIDE + 4], -1001 + 1, 'rounded toward zero');
+});
+
+test('nofollow refuses a directory that is a symlink; without it the link is listed through', (t) => {
+  const dir = makeDir(t);
+  mkdirSync(path.join(dir, 'real'));
+  writeFileSync(path.join(dir, 'real/f'), 'x');
+  symlinkSync('real', path.join(dir, 'link'));
+  t.deepEqual(lstatDir(path.join(dir, 'link')).names, ['f']);
+  const e = t.throws(() => lstatDir(path.join(dir, 'link'), true)) as NodeJS.ErrnoException;
+  t.true(e.code === 'ELOOP' || e.code === 'ENOTDIR', String(e.code));
+  t.deepEqual(lstatDir(path.join(dir, 'real'), true).names, ['f']);
 });
