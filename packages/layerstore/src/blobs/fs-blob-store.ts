@@ -31,6 +31,8 @@ let counter = 0;
 
 export class FsBlobStore implements BlobStore {
   private readonly guard: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The blobs folder fsynced once by this process (putBytes' already-stored path). */
+  private dirSynced: Promise<void> | undefined;
 
   constructor(private readonly deps: BlobStoreDeps) {
     this.guard = deps.guard ?? ((fn) => fn());
@@ -96,6 +98,11 @@ export class FsBlobStore implements BlobStore {
         if (!st?.isFile() || st.size !== result.size) return false;
         checkExpected(result, expected);
         await this.deps.lease?.([result.digest]);
+        // The writer that renamed it may have died before its folder fsync: what this process goes
+        // on to reference (a tag in index.json) must not outlive the blob's name in a power loss.
+        // Once per process is enough, and cheap when nothing is pending.
+        this.dirSynced ??= fsyncDir(this.deps.blobsDir);
+        await this.dirSynced;
         return true;
       });
       if (stored) return result;

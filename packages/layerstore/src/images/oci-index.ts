@@ -69,6 +69,8 @@ export function sortEntries(entries: Descriptor[]): Descriptor[] {
 
 export class IndexFile {
   private readonly mutex = new Mutex();
+  /** The root folder fsynced once by this process (an update that found nothing to change). */
+  private rootSynced: Promise<void> | undefined;
 
   constructor(
     private readonly root: string,
@@ -107,6 +109,8 @@ export class IndexFile {
         // A rebuild that re-tags the same image changes nothing: the file already holds these exact
         // bytes, so there is no write and no fsync.
         if (stringifyManifest(next) !== text) await this.writeAtomically(next);
+        // Unchanged: the writer that renamed it into place may have died before its folder fsync.
+        else await (this.rootSynced ??= fsyncDir(this.root));
         return next;
       } finally {
         await lock.close();

@@ -42,3 +42,21 @@ strace.run(strace.title('CRASH-06: put and tag follow fsync(file) → rename →
   checkOrder(t, lines, 'ingest-[0-9]+-[0-9a-f]+', 'blobs/sha256/[0-9a-f]{64}', join(root, 'blobs/sha256'));
   checkOrder(t, lines, 'index-[0-9a-f]+\\.json', 'index\\.json', root);
 });
+
+strace.run(strace.title('CRASH-06: writing the same image again writes no blob and no index, but fsyncs both folders once'), async (t) => {
+  // The first writer may have died between its rename and its folder fsync: a process that finds the
+  // blobs (and index.json) already there makes their names durable before it relies on them.
+  const dir = await tempDir(t);
+  const root = join(dir, 'root');
+  const trace = join(dir, 'trace');
+  const args = [process.execPath, WORKER, 'images', root, '0', '1', 'localhost/d:1'];
+  await tool(args[0]!, args.slice(1));
+  await tool('strace', ['-f', '-qq', '-o', trace, '-e', 'trace=openat,fsync,fdatasync,rename,renameat,renameat2', ...args]);
+  const lines = (await readFile(trace, 'utf8')).split('\n');
+  t.is(find(lines, /ingest-|index-[0-9a-f]+\.json/), -1, 'nothing was written');
+  for (const folder of [join(root, 'blobs/sha256'), root]) {
+    const opens = lines.map((l) => new RegExp(`openat\\(AT_FDCWD, "${escapeRe(folder)}", O_RDONLY[^)]*\\) = (\\d+)`).exec(l)).filter((m) => m !== null);
+    const synced = opens.filter((m) => find(lines, new RegExp(`fsync\\(${m![1]}[<)]`), lines.findIndex((l) => l.includes(m![0]))) >= 0);
+    t.is(synced.length, 1, `${folder} fsynced once`);
+  }
+});
