@@ -57,9 +57,23 @@ export function currentBootId(): string {
   return cachedBootId;
 }
 
+/**
+ * Snapshots this process published ("<diffID> <name>"): complete as far as this process is concerned
+ * even when the boot id is unknown (else every lookup would drop and unpack again a dir that a parallel
+ * stage may already use as a lower).
+ */
+const publishedHere = new Set<string>();
+
+/** Tests only: pretend the kernel reports `id` (undefined: read /proc again). */
+export function overrideBootIdForTests(id: string | undefined): void {
+  cachedBootId = id;
+}
+
 /** Whether the dir a record names can be trusted to be complete now. */
-function trusted(rec: SnapshotRecord): boolean {
-  return rec.unsyncedBoot === undefined || (rec.unsyncedBoot === currentBootId() && rec.unsyncedBoot !== 'unknown');
+function trusted(diffID: string, rec: SnapshotRecord): boolean {
+  if (rec.unsyncedBoot === undefined) return true;
+  if (rec.unsyncedBoot === 'unknown') return publishedHere.has(`${diffID} ${rec.name}`);
+  return rec.unsyncedBoot === currentBootId();
 }
 
 export class Snapshots {
@@ -79,7 +93,7 @@ export class Snapshots {
     if (rec === undefined) return undefined;
     const dir = path.join(this.dirs.snapshotsDir, rec.name);
     // The common case, without a lock: a trusted record whose dir is there.
-    if (trusted(rec) && existsSync(dir)) return dir;
+    if (trusted(diffID, rec) && existsSync(dir)) return dir;
     const trash: string[] = [];
     const found = await this.locked(diffID, () => this.findLocked(diffID, trash));
     await this.removeTrash(trash);
@@ -104,7 +118,10 @@ export class Snapshots {
         name = `${prefix}-${n.toString(36)}`;
       }
       const ours = path.join(this.dirs.snapshotsDir, name);
-      if (this.records.claimSnapshot(diffID, name, currentBootId())) return ours;
+      if (this.records.claimSnapshot(diffID, name, currentBootId())) {
+        publishedHere.add(`${diffID} ${name}`);
+        return ours;
+      }
       // Only a writer that does not take the lock (an older tsbuild on the same store) gets here.
       trash.push(this.toTrash(ours));
       const theirs = this.findLocked(diffID, trash);
@@ -136,7 +153,7 @@ export class Snapshots {
     if (rec === undefined) return undefined;
     const dir = path.join(this.dirs.snapshotsDir, rec.name);
     const present = existsSync(dir);
-    if (trusted(rec) && present) return dir;
+    if (trusted(diffID, rec) && present) return dir;
     // Written unsynced under another boot: it may be torn. Or removed behind our back (gc removes the
     // record first, so that is a crash or a manual rm). Either way forget it; the caller unpacks again.
     if (present) trash.push(this.toTrash(dir));

@@ -6,7 +6,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import path from 'node:path';
 import { fsx } from '../../src/native.js';
 import { isStoreError, type LayerRef } from '../../src/index.js';
-import { currentBootId } from '../../src/layers/snapshots.js';
+import { currentBootId, overrideBootIdForTests } from '../../src/layers/snapshots.js';
 import { makeStore, makeUpper, type TestStore } from './helpers/store.js';
 
 const OTHER_BOOT = '00000000-1111-2222-3333-444444444444';
@@ -115,4 +115,24 @@ test('a record with an unknown line is ECORRUPT', async (t) => {
   writeFileSync(recordPath(s, layer.diffID), `${path.basename(layer.snapshotDir)}\nsynced maybe\n`);
   const e = await t.throwsAsync(s.layers.snapshot(layer));
   t.true(isStoreError(e, 'ECORRUPT'));
+});
+
+test.serial('with no readable boot id, what this process published stays trusted; another process\'s is unpacked again', async (t) => {
+  overrideBootIdForTests('unknown');
+  t.teardown(() => overrideBootIdForTests(undefined));
+  const s = makeStore(t);
+  const layer = await sampleLayer(s);
+  const name = path.basename(layer.snapshotDir);
+  t.is(readFileSync(recordPath(s, layer.diffID), 'utf8'), `${name}\nunsynced unknown\n`);
+  const ino = lstatSync(layer.snapshotDir).ino;
+  // A parallel stage may be using the dir as a lower already: it must not be dropped and unpacked again.
+  t.is(await s.layers.snapshot(layer), layer.snapshotDir);
+  t.is(lstatSync(layer.snapshotDir).ino, ino);
+  // A record some other process wrote under an unknown boot id proves nothing: unpacked again.
+  const other = `${name.slice(0, 8)}-zz`;
+  mkdirSync(path.join(s.snapshotsDir, other));
+  writeFileSync(recordPath(s, layer.diffID), `${other}\nunsynced unknown\n`);
+  const again = await s.layers.snapshot(layer);
+  t.not(path.basename(again), other);
+  t.deepEqual(listing(again), listing(layer.snapshotDir));
 });
