@@ -5,7 +5,7 @@
 // last `tsc -b` of any package (its stamp says which build it was made from), it runs the modules in
 // dist/src directly: slower, never stale.
 //
-// The code cache (dist/tsbuild.cjs.cache) is written at exit when there was none or V8 rejected it
+// The code cache (dist/tsbuild.cjs.<bundle id>.cache) is written at exit when there was none or V8 rejected it
 // (another Node version, a rebuilt bundle). A run that took more than a second also refreshes it when
 // it compiled clearly more of the bundle than the cache holds (the first run was `--help`, this one a
 // build); making the cache costs ~5 ms, which fast runs never pay. A cache that cannot be written
@@ -19,12 +19,14 @@ import { Script } from 'node:vm';
 const dist = join(dirname(fileURLToPath(import.meta.url)), '../dist');
 const bundlePath = join(dist, 'tsbuild.cjs');
 
-function fresh() {
+/** The bundle's id when it is as new as the last tsc build of every package, else undefined. */
+function freshBundleId() {
   try {
     const stamp = JSON.parse(readFileSync(`${bundlePath}.stamp`, 'utf8'));
-    return stamp.every(([file, mtimeMs]) => statSync(resolve(dist, file)).mtimeMs === mtimeMs);
+    const current = stamp.sources.every(([file, mtimeMs]) => statSync(resolve(dist, file)).mtimeMs === mtimeMs);
+    return current && /^[0-9a-f]{16}$/.test(stamp.id) ? stamp.id : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -36,12 +38,14 @@ function loadBundle() {
     trace('modules (TSBUILD_NO_BUNDLE=1)');
     return undefined;
   }
-  if (!fresh()) {
+  const id = freshBundleId();
+  if (id === undefined) {
     trace('modules (no bundle, or older than the last tsc build)');
     return undefined;
   }
   const source = readFileSync(bundlePath, 'utf8');
-  const cachePath = `${bundlePath}.cache`;
+  // Named by the bundle's id: V8 checks a cache against the source's length only.
+  const cachePath = `${bundlePath}.${id}.cache`;
   let cachedData;
   try {
     cachedData = readFileSync(cachePath);

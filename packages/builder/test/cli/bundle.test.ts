@@ -30,8 +30,9 @@ function run(args: string[], env: Record<string, string> = {}, cwd?: string, scr
 }
 
 test('the bundle is fresh after npm run build and is what the bin runs', (t) => {
-  const stamp = JSON.parse(readFileSync(path.join(dist, 'tsbuild.cjs.stamp'), 'utf8')) as Array<[string, number]>;
-  t.is(stamp.length, 3);
+  const stamp = JSON.parse(readFileSync(path.join(dist, 'tsbuild.cjs.stamp'), 'utf8')) as { id: string; sources: Array<[string, number]> };
+  t.is(stamp.sources.length, 3);
+  t.regex(stamp.id, /^[0-9a-f]{16}$/);
   const r = run(['--help']);
   t.is(r.code, 0);
   t.regex(r.loader, /^tsbuild: loader: bundle, code cache (absent|rejected|used)$/);
@@ -53,34 +54,52 @@ test('bundle and modules agree on help, usage errors and Dockerfile errors', (t)
   t.regex(run(['--help']).out, /--root\s{2,}store root/);
 });
 
-test('a bundle older than the last tsc build is not run', (t) => {
-  // A copy of the bin beside a dist/ whose stamp names a tsc build that is not the current one.
-  const dir = mkdtempSync(path.join(tmpdir(), 'tsb-stale-'));
+/** A copy of the bin beside a dist/ of its own (the bundle and a stamp we control; src/ linked). */
+function copiedLayout(t: { teardown(fn: () => void): void }): { dir: string; script: string; writeStamp(sources: Array<[string, number]>, id?: string): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsb-bundle-copy-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(path.join(dir, 'bin'));
   mkdirSync(path.join(dir, 'dist'));
   copyFileSync(bin, path.join(dir, 'bin/tsbuild.js'));
   symlinkSync(path.join(dist, 'src'), path.join(dir, 'dist/src'));
   copyFileSync(path.join(dist, 'tsbuild.cjs'), path.join(dir, 'dist/tsbuild.cjs'));
+  return {
+    dir,
+    script: path.join(dir, 'bin/tsbuild.js'),
+    writeStamp: (sources, id = '0123456789abcdef') => writeFileSync(path.join(dir, 'dist/tsbuild.cjs.stamp'), JSON.stringify({ id, sources })),
+  };
+}
+
+test('a bundle older than the last tsc build is not run', (t) => {
+  // A stamp naming a tsc build that is not the current one.
+  const c = copiedLayout(t);
   const info = path.join(repoRoot, 'packages/runner/dist/tsconfig.tsbuildinfo');
-  const stamp = (mtimeMs: number): void => writeFileSync(path.join(dir, 'dist/tsbuild.cjs.stamp'), JSON.stringify([[info, mtimeMs]]));
-  const loader = (): string => run(['--help'], {}, undefined, path.join(dir, 'bin/tsbuild.js')).loader;
-  stamp(statSync(info).mtimeMs);
+  const loader = (): string => run(['--help'], {}, undefined, c.script).loader;
+  c.writeStamp([[info, statSync(info).mtimeMs]]);
   t.regex(loader(), /bundle/);
-  stamp(statSync(info).mtimeMs - 1000);
+  c.writeStamp([[info, statSync(info).mtimeMs - 1000]]);
   t.regex(loader(), /modules \(no bundle, or older than the last tsc build\)/);
-  rmSync(path.join(dir, 'dist/tsbuild.cjs.stamp'));
+  rmSync(path.join(c.dir, 'dist/tsbuild.cjs.stamp'));
   t.regex(loader(), /modules/);
 });
 
-test('a corrupt code cache is rejected by V8 and replaced; the build still runs', (t) => {
-  const cache = path.join(dist, 'tsbuild.cjs.cache');
+test('the code cache is named by the bundle id; a corrupt one is rejected by V8 and replaced', (t) => {
+  const c = copiedLayout(t);
+  const info = path.join(repoRoot, 'packages/runner/dist/tsconfig.tsbuildinfo');
+  c.writeStamp([[info, statSync(info).mtimeMs]], 'aaaaaaaaaaaaaaaa');
+  const cache = path.join(c.dir, 'dist/tsbuild.cjs.aaaaaaaaaaaaaaaa.cache');
+  const loader = (): Ran => run(['--help'], {}, undefined, c.script);
+  t.regex(loader().loader, /code cache absent/);
+  t.true(existsSync(cache));
+  t.regex(loader().loader, /code cache used/);
   writeFileSync(cache, Buffer.alloc(4096, 7));
-  const r = run(['--help']);
+  const r = loader();
   t.is(r.code, 0);
   t.regex(r.loader, /code cache rejected/);
-  t.true(existsSync(cache));
-  t.regex(run(['--help']).loader, /code cache used/);
+  t.regex(loader().loader, /code cache used/);
+  // Another bundle id (a rebuilt bundle, whatever its length) never reads that cache.
+  c.writeStamp([[info, statSync(info).mtimeMs]], 'bbbbbbbbbbbbbbbb');
+  t.regex(loader().loader, /code cache absent/);
 });
 
 test('a build through the bundle finds the native addon and the sandbox helper', (t) => {
