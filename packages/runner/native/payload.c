@@ -1,7 +1,7 @@
 /* The step's process (pid 2): credentials, capabilities, working directory, then exec.
  * Order: cwd created as root (then chowned), bounding set dropped while we still hold CAP_SETPCAP,
  * ids switched (which clears the capabilities of a non-root user), Docker's default set kept for
- * root, no_new_privs, every fd above 2 closed on exec. */
+ * root, every fd above 2 closed on exec. no_new_privs stays off (see payload_main). */
 #include "sandbox.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -143,7 +143,11 @@ _Noreturn void payload_main(struct config *c, int fd) {
   /* CVE-2024-21626: a cwd outside the root makes getcwd fail; refuse to run there */
   char check[4096];
   if (!getcwd(check, sizeof check) || check[0] != '/') die(125, "cwd working directory %s is outside the root", c->cwd);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die(125, "credentials no_new_privs");
+  /* No PR_SET_NO_NEW_PRIVS: BuildKit runs RUN with NoNewPrivileges=false (executor/oci/spec.go
+   * GenerateSpec adds oci.WithNewPrivileges) and so does `docker run` unless given
+   * `--security-opt no-new-privileges` (moby daemon/oci_linux.go: NoNewPrivileges = c.NoNewPrivileges),
+   * so setuid binaries (su, sudo, ping) work under a non-root USER. What they gain is capped by the
+   * bounding set dropped above: at most Docker's default capabilities, never more than root here has. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     for (int i = 3; i < 1024; i++) if (i != errfd) fcntl(i, F_SETFD, FD_CLOEXEC);
   }

@@ -144,6 +144,8 @@ int read_credentials(int fd, struct config *c) {
     if (!strcmp(k, "uid")) c->uid = (uid_t)parse_id(v);
     else if (!strcmp(k, "gid")) c->gid = (gid_t)parse_id(v);
     else if (!strcmp(k, "group")) PUSH(c->groups, c->ngroups, (gid_t)parse_id(v));
+    /* HOME=<the user's home>, known only now (runc's prepareEnv); kept, so not freed */
+    else if (!strcmp(k, "env")) { PUSH(c->env, c->nenv, v); v = NULL; }
     else if (!strcmp(k, "abort")) { errno = EINVAL; fail("user", "%s", v); }
     else { errno = EINVAL; fail("user", "unknown key %s", k); }
     free(k); free(v);

@@ -13,11 +13,11 @@ import { dropCopyUps } from './copy-up.js';
 import { RunnerError } from './errors.js';
 import { writeEtcFiles } from './etc-files.js';
 import { encodeRecords, helperPath } from './helper.js';
-import { configRecords, validateSpec } from './spec.js';
+import { configRecords, hasHome, validateSpec } from './spec.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { resolveUser } from './user.js';
 import { clearVolatileMarker } from './volatile.js';
-import type { RunResult, RunSpec } from './types.js';
+import type { ResolvedUser, RunResult, RunSpec } from './types.js';
 
 /** How long a stopped step's helper gets to clean up before it is SIGKILLed. */
 const FORCE_KILL_MS = 3000;
@@ -121,8 +121,9 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
     else if (word === 'error') status.errors.push({ stage: rest[0] ?? '', message: rest.slice(1).join(' ') });
     else if (word === 'ready') {
       // the root is pivoted and nothing of the step runs yet: read its /etc/passwd in-root
-      resolveUser(`/proc/${status.initPid}/root`, spec.user).then(
-        (u) => trace('user') ?? cfgPipe.end(encodeRecords([['uid', String(u.uid)], ['gid', String(u.gid)], ...u.additionalGids.map((g): [string, string] => ['group', String(g)])])),
+      // (encoding throws on a NUL, say in a passwd home: that takes the abort path too)
+      resolveUser(`/proc/${status.initPid}/root`, spec.user).then((u) => encodeRecords(credentialRecords(spec, u))).then(
+        (records) => trace('user') ?? cfgPipe.end(records),
         (e: unknown) => {
           userError = e;
           // nothing of the step runs yet; init removes its mount stubs and exits
@@ -162,6 +163,17 @@ async function supervise(helper: string, spec: RunSpec, config: Buffer, cg: Step
     cancelled,
     durationMs,
   };
+}
+
+/**
+ * The resolved user for the helper, and HOME when the spec's env has none: runc (which BuildKit and
+ * Docker run steps with) sets it from the user's passwd entry, "/" without one (libcontainer/env.go
+ * prepareEnv; older runc: setupUser in init_linux.go), so `cd`, `~` and tools that keep dotfiles work.
+ */
+function credentialRecords(spec: RunSpec, u: ResolvedUser): [string, string][] {
+  const rec: [string, string][] = [['uid', String(u.uid)], ['gid', String(u.gid)], ...u.additionalGids.map((g): [string, string] => ['group', String(g)])];
+  if (!hasHome(spec.env)) rec.push(['env', `HOME=${u.home}`]);
+  return rec;
 }
 
 function throwSetupError(status: Status, helperExit: { code: number | null; signal: NodeJS.Signals | null }): void {

@@ -54,8 +54,20 @@ export function configRecords(spec: RunSpec, mountpoint: string, etc: EtcFiles, 
   rec.push(['cwd', spec.cwd]);
   if (spec.tty) rec.push(['tty', '1']);
   for (const a of spec.argv) rec.push(['arg', a]);
-  for (const e of spec.env) rec.push(['env', e]);
+  // Without a HOME of its own, the step gets the user's, sent with the credentials (run.ts); an empty
+  // HOME entry is then dropped, as runc does.
+  const ownHome = hasHome(spec.env);
+  for (const e of spec.env) if (ownHome || !e.startsWith('HOME=')) rec.push(['env', e]);
   return rec;
+}
+
+/**
+ * Whether `env` sets HOME, by runc's rule (libcontainer/env.go prepareEnv): its last HOME entry is
+ * not empty. Otherwise the process gets HOME from the user's /etc/passwd entry, "/" without one.
+ */
+export function hasHome(env: readonly string[]): boolean {
+  const last = env.findLast((e) => e.startsWith('HOME='));
+  return last !== undefined && last !== 'HOME=';
 }
 
 function trimTarget(t: string): string {

@@ -29,7 +29,10 @@ export interface RunSpec {
   rootfs: RootfsSpec;
   /** argv[0] is looked up in PATH from `env` inside the rootfs when it has no slash. */
   argv: string[];
-  /** "KEY=VALUE" strings, exactly the process environment. */
+  /**
+   * "KEY=VALUE" strings: the process environment, plus HOME from the user's /etc/passwd entry ("/"
+   * without one) when no non-empty HOME is given (runc's rule, so BuildKit's and `docker run`'s).
+   */
   env: string[];
   /** Working directory inside the rootfs; created (mode 0755, owned by the run's user) when missing. */
   cwd: string;

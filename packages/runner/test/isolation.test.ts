@@ -1,6 +1,6 @@
 // RT-04/RT-05 and exit-status checks, observed from inside the sandbox over a busybox rootfs.
 import test from 'ava';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isRunnerError, run, type RunSpec } from '../src/index.js';
@@ -79,7 +79,7 @@ test.serial('network host reaches the host loopback server (control for the test
   });
 });
 
-test.serial("root gets Docker's default capabilities, nothing inheritable or ambient", async (t) => {
+test.serial("root gets Docker's default capabilities, nothing inheritable or ambient, no_new_privs off", async (t) => {
   const r = await sh(rootfs, 'grep ^Cap /proc/self/status; grep NoNewPrivs /proc/self/status');
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stdout, /CapEff:\t00000000a80425fb/);
@@ -87,7 +87,23 @@ test.serial("root gets Docker's default capabilities, nothing inheritable or amb
   t.regex(r.stdout, /CapBnd:\t00000000a80425fb/);
   t.regex(r.stdout, /CapInh:\t0000000000000000/);
   t.regex(r.stdout, /CapAmb:\t0000000000000000/);
-  t.regex(r.stdout, /NoNewPrivs:\t1/);
+  t.regex(r.stdout, /NoNewPrivs:\t0/);
+});
+
+// BuildKit (oci.WithNewPrivileges) and `docker run` leave no_new_privs off, so a setuid-root binary
+// works under a non-root USER. Busybox drops the privilege for most applets, not for ping, which
+// needs a raw socket (a fresh network namespace allows no unprivileged ICMP: ping_group_range "1 0").
+test.serial('a setuid-root binary takes effect under a non-root user (ping through a setuid busybox)', async (t) => {
+  const suid = path.join(dir, 'rootfs', 'suid');
+  mkdirSync(suid);
+  t.teardown(() => rmSync(suid, { recursive: true, force: true }));
+  copyFileSync(path.join(dir, 'rootfs', 'bin', 'busybox'), path.join(suid, 'busybox'));
+  chmodSync(path.join(suid, 'busybox'), 0o4755);
+  const r = await sh(rootfs, 'grep NoNewPrivs /proc/self/status; id -u; /suid/busybox ping -c1 -W2 127.0.0.1 >/dev/null && echo PING-OK', { user: 'app' });
+  t.is(r.exitCode, 0, r.stderr);
+  t.deepEqual(r.stdout.trim().split('\n'), ['NoNewPrivs:\t0', '1000', 'PING-OK']);
+  const plain = await sh(rootfs, 'ping -c1 -W2 127.0.0.1 >/dev/null 2>&1 && echo PING-OK || echo DENIED', { user: 'app' });
+  t.is(plain.stdout.trim(), 'DENIED'); // control: without the setuid bit the same user cannot
 });
 
 test.serial('mount, unshare, sysrq-trigger, core_pattern and sysfs writes all fail', async (t) => {
@@ -161,12 +177,32 @@ test.serial('exit codes 0 and 3 come back; kill -9 $$ is SIGKILL, 137 through a 
   t.is(nested.signal, null);
 });
 
-test.serial('env is exactly the one given, argv[0] is looked up in its PATH', async (t) => {
+test.serial('env is the one given plus HOME when it has none, argv[0] is looked up in its PATH', async (t) => {
   const r = await runCaptured(baseSpec(rootfs, ['env'], { env: ['PATH=/usr/bin', 'A=1', 'B=two words'] }));
   t.is(r.exitCode, 0, r.stderr);
-  t.deepEqual(r.stdout.trim().split('\n'), ['PATH=/usr/bin', 'A=1', 'B=two words']);
+  t.deepEqual(r.stdout.trim().split('\n'), ['PATH=/usr/bin', 'A=1', 'B=two words', 'HOME=/root']);
   const missing = await run(baseSpec(rootfs, ['env'], { env: ['PATH=/nowhere'] })).catch((e: unknown) => e);
   t.true(isRunnerError(missing, 'RUNNER_EXEC'), String(missing));
+});
+
+// runc's rule (libcontainer/env.go prepareEnv), which BuildKit's RUN and `docker run` follow.
+test.serial("HOME without one in env: the user's passwd home, \"/\" without an entry; a given HOME wins", async (t) => {
+  const env = ['PATH=/usr/bin:/bin'];
+  const home = async (extra: Partial<RunSpec>): Promise<string> => {
+    const r = await sh(rootfs, 'echo "[$HOME]"', { env, ...extra });
+    t.is(r.exitCode, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  t.is(await home({}), '[/root]');
+  t.is(await home({ user: 'app' }), '[/home/app]');
+  t.is(await home({ user: '1000:0' }), '[/home/app]');
+  t.is(await home({ user: '4242' }), '[/]');
+  t.is(await home({ user: 'app', env: [...env, 'HOME=/x'] }), '[/x]');
+  // an empty HOME counts as none (and is not left in the environment twice)
+  const empty = await sh(rootfs, 'env | grep -c ^HOME=; echo "[$HOME]"', { user: 'app', env: [...env, 'HOME='] });
+  t.deepEqual(empty.stdout.trim().split('\n'), ['1', '[/home/app]']);
+  const cd = await sh(rootfs, 'cd && pwd && cd ~ && pwd', { user: 'app', env });
+  t.deepEqual(cd.stdout.trim().split('\n'), ['/home/app', '/home/app']);
 });
 
 test.serial('user, groups, umask and a created working directory owned by the user', async (t) => {

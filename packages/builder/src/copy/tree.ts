@@ -2,9 +2,11 @@
 // destination rootfs, with `cp -a` semantics as BuildKit's fsutil copy: contents, mode, mtime kept;
 // owner = --chown, else the source's ids for a rootfs source, else 0:0 for the context; --chmod applied
 // to every copied file and directory; symlinks copied verbatim (never followed); hardlinks inside one
-// copy kept as hardlinks. Targets are never followed: an existing non-directory leaf is removed and
-// the new one created with O_EXCL, and metadata is set through an fd opened with O_NOFOLLOW (or with
-// lchown/lutimes for symlinks, which have no mode on Linux).
+// copy kept as hardlinks; FIFOs and device nodes of a rootfs source made anew (copySpecial; the
+// context module never lists them). Targets are never followed: an existing non-directory leaf is
+// removed and the new one created with O_EXCL, and metadata is set through an fd opened with
+// O_NOFOLLOW (or with lchown/lutimes for symlinks, which have no mode on Linux; by path right after
+// mknod for FIFOs and devices, which cannot be opened without side effects).
 //
 // Speed (PERFORMANCE.md): the source walk is synchronous (readdir withFileTypes + lstat), small files
 // are copied inline through one reused buffer (open, read, close; create, write, fchown, fchmod,
@@ -12,6 +14,7 @@
 // 64 at a time; directory metadata is set last, deepest first, so writing children does not disturb a
 // directory's mtime.
 import {
+  chmodSync,
   closeSync,
   constants,
   fchmodSync,
@@ -32,6 +35,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
+import { mknodSync, splitDev } from '@tsbuild/layerstore';
 import { BuildError } from '../errors.js';
 import type { ModeRule } from './chmod.js';
 import type { Owner } from './chown.js';
@@ -49,6 +53,7 @@ export interface MetaPolicy {
 }
 
 export interface CopyStats {
+  /** Regular files, FIFOs and device nodes. */
   files: number;
   dirs: number;
   symlinks: number;
@@ -78,6 +83,9 @@ export interface EntryMeta {
   inode: string;
   /** What kind of special file, for the warning. */
   special?: string;
+  /** Special files: the type bits (st.mode & S_IFMT) and the device number. */
+  format?: number;
+  rdev?: number;
   /** Symlinks: the target when already known (else read from the source). */
   linkTarget?: string;
 }
@@ -94,7 +102,7 @@ export function metaOfStats(st: Stats | BigIntStats): EntryMeta {
     nlink: Number(st.nlink),
     inode: `${st.dev}:${st.ino}`,
   };
-  if (type === 'special') meta.special = kindOf(st);
+  if (type === 'special') Object.assign(meta, { special: kindOf(st), format: Number(st.mode) & constants.S_IFMT, rdev: Number(st.rdev) });
   return meta;
 }
 
@@ -160,7 +168,7 @@ export class TreeCopier {
     if (meta.type === 'dir') this.makeDir(target, meta, real, contentsOnly);
     else if (meta.type === 'symlink') this.copySymlink(src, meta, target);
     else if (meta.type === 'file') this.copyFileEntry(src, meta, target);
-    else this.stats.skipped.push(`${real}: ${meta.special ?? 'special file'} not copied`);
+    else this.copySpecial(meta, target, real);
   }
 
   /**
@@ -379,6 +387,40 @@ export class TreeCopier {
     fchmodSync(fd, this.modeOf(meta));
     const t = this.mtimeOf(meta);
     futimesSync(fd, t, t);
+  }
+
+  /**
+   * FIFOs and device nodes are made anew with mknod, as BuildKit's fsutil copy does (copy.go: device,
+   * named pipe and socket modes go to copyDevice, a mknod), so `RUN mkfifo` in a stage survives
+   * `COPY --from`. The source is never opened, so a FIFO cannot block us. Skipped with a warning:
+   * sockets (runtime state that no layer carries: the layer store's walk drops them, so the image
+   * would differ from the snapshot), 0/0 character devices (overlay whiteouts, in a snapshot or an
+   * upper dir), and device nodes where mknod is refused (no CAP_MKNOD, a devices cgroup).
+   */
+  private copySpecial(meta: EntryMeta, target: HostPath, real: string): void {
+    const kind = meta.format ?? 0;
+    const what = meta.special ?? 'special file';
+    const skip = (why: string): void => void this.stats.skipped.push(`${real}: ${what} not copied${why}`);
+    if (kind === constants.S_IFSOCK) return skip(': sockets are not layer content');
+    if (kind === constants.S_IFCHR && meta.rdev === 0) return skip(' (a 0/0 character device is an overlay whiteout)');
+    if ((kind !== constants.S_IFIFO && kind !== constants.S_IFCHR && kind !== constants.S_IFBLK) || typeof target !== 'string') return skip('');
+    this.claim(target);
+    this.clearLeaf(target, `a ${what}`);
+    const { major, minor } = splitDev(meta.rdev ?? 0);
+    try {
+      mknodSync(target, kind | 0o600, major, minor);
+    } catch (e) {
+      if (kind === constants.S_IFIFO || (e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      return skip(': mknod is not permitted here');
+    }
+    const owner = this.ownerOf(meta);
+    lchownSync(target, owner.uid, owner.gid); // before chmod: chown clears setuid/setgid
+    // chmod by path: the leaf is the node mknod just made (it never follows nor replaces anything),
+    // in a tree nothing else writes during the copy, so no symlink can be there.
+    chmodSync(target, this.modeOf(meta));
+    const t = this.mtimeOf(meta);
+    lutimesSync(target, t, t);
+    this.stats.files++;
   }
 
   private copySymlink(src: HostPath, meta: EntryMeta, target: HostPath): void {

@@ -3,7 +3,9 @@
 // where the old --from matcher disagreed with BuildKit are pinned here, then a parity table runs the
 // same sources against the same tree as a context and as a stage's rootfs.
 import test from 'ava';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, constants, existsSync, lstatSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
+import { mknodSync } from '@tsbuild/layerstore';
 import { copy, makeSandbox, readIn, snapshot, writeTree, type Sandbox } from './helpers.js';
 import { rootfsSourceRoot } from '../../src/copy/index.js';
 
@@ -63,6 +65,49 @@ test('--from: --exclude is case-sensitive and a lone "!" is refused, as for the 
   t.deepEqual(Object.keys(snapshot(`${sb.root}/o`)), ['x.txt', 'y.md']);
   await t.throwsAsync(copy(sb, { sources: ['d'], dest: '/p/', excludes: ['!'] }, { source }), { code: 'DOCKERIGNORE_INVALID' });
   await t.throwsAsync(copy(sb, { sources: ['d'], dest: '/p/', excludes: ['!'] }), { code: 'DOCKERIGNORE_INVALID' });
+});
+
+test('--from: FIFOs and device nodes are made anew (type, rdev, mode, owner, mtime), never opened', async (t) => {
+  const sb = makeSandbox(t);
+  const dir = `${sb.dir}/stage`;
+  mkdirSync(`${dir}/a/sub`, { recursive: true });
+  // opening a FIFO with no writer blocks: a copier that read it would hang here
+  execFileSync('mkfifo', ['-m', '0640', `${dir}/a/fifo`, `${dir}/a/sub/pipe`]);
+  chownSync(`${dir}/a/fifo`, 1000, 1001);
+  utimesSync(`${dir}/a/fifo`, 1_000_000, 1_000_000);
+  mknodSync(`${dir}/a/null`, constants.S_IFCHR | 0o666, 1, 3);
+  chmodSync(`${dir}/a/null`, 0o666); // past the umask: the copy must not narrow it either
+  const source = rootfsSourceRoot(dir, 'stage src');
+  const r = await copy(sb, { sources: ['a'], dest: '/b' }, { source });
+  const fifo = lstatSync(`${sb.root}/b/fifo`);
+  t.true(fifo.isFIFO());
+  t.is(fifo.mode & 0o7777, 0o640);
+  t.deepEqual([fifo.uid, fifo.gid, fifo.mtimeMs], [1000, 1001, 1_000_000_000]);
+  t.true(lstatSync(`${sb.root}/b/sub/pipe`).isFIFO());
+  const dev = lstatSync(`${sb.root}/b/null`);
+  t.true(dev.isCharacterDevice());
+  t.is(dev.rdev, lstatSync(`${dir}/a/null`).rdev);
+  t.is(dev.mode & 0o7777, 0o666);
+  t.deepEqual(r.warnings, []);
+  // a named FIFO, and --chmod/--chown apply to it as to a file (fsutil's copyFileInfo)
+  await copy(sb, { sources: ['a/fifo'], dest: '/single', chmod: { kind: 'octal', mode: 0o600 }, chown: { user: '7', group: '8' } }, { source });
+  const single = lstatSync(`${sb.root}/single`);
+  t.true(single.isFIFO());
+  t.deepEqual([single.mode & 0o7777, single.uid, single.gid], [0o600, 7, 8]);
+});
+
+test('--from: sockets and 0/0 character devices (overlay whiteouts) are skipped with a warning', async (t) => {
+  const sb = makeSandbox(t);
+  const dir = `${sb.dir}/stage`;
+  mkdirSync(`${dir}/a`, { recursive: true });
+  mknodSync(`${dir}/a/sock`, constants.S_IFSOCK | 0o755, 0, 0);
+  mknodSync(`${dir}/a/wh`, constants.S_IFCHR, 0, 0);
+  writeTree(dir, { 'a/f': 'F' });
+  const r = await copy(sb, { sources: ['a'], dest: '/b' }, { source: rootfsSourceRoot(dir, 'stage src') });
+  t.deepEqual(Object.keys(snapshot(`${sb.root}/b`)), ['f']);
+  t.false(existsSync(`${sb.root}/b/sock`));
+  t.true(r.warnings.some((w) => w.includes('sock: socket not copied')), r.warnings.join('\n'));
+  t.true(r.warnings.some((w) => w.includes('wh: character device not copied')), r.warnings.join('\n'));
 });
 
 // The same sources against the same tree, as the build context and as a stage's rootfs: the same

@@ -14,3 +14,4 @@ export {
 } from './resolve.js';
 export { compareNames } from './compare-names.js';
 export { copyUpDirs, lookupNewPath, type LowerDir, type NewPathLookup } from './lower-stack.js';
+export { mknodSync, splitDev } from './mknod.js';

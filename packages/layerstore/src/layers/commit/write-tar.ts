@@ -4,6 +4,7 @@
 // Every yielded Buffer is fresh: the consumer may hold it while we produce the next one.
 import { closeSync, fstatSync, openSync, readSync, constants as fsc } from 'node:fs';
 import { StoreError } from '../../errors.js';
+import { splitDev } from '../../fs/mknod.js';
 import { END_OF_ARCHIVE, encodeHeader, paddingFor, type EntryHeader } from '../tar/header.js';
 import { walkUpper, type UpperItem } from './walk.js';
 
@@ -19,11 +20,8 @@ export interface WriteTarOptions {
 }
 
 function devNumbers(rdev: number): { devmajor: number; devminor: number } {
-  // glibc's gnu_dev_major/minor encoding.
-  const d = BigInt(rdev);
-  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
-  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
-  return { devmajor: Number(major & 0xffffffffn), devminor: Number(minor & 0xffffffffn) };
+  const { major, minor } = splitDev(rdev);
+  return { devmajor: major, devminor: minor };
 }
 
 class Batcher {
