@@ -2,7 +2,7 @@
 // whose last WORKDIR no RUN or COPY touched still has the directory. When it already exists the
 // commit is empty and no layer is added.
 import { lchown } from 'node:fs/promises';
-import { mkdirAllInRoot, resolveInRoot } from '@tsbuild/layerstore';
+import { mkdirAllInRoot } from '@tsbuild/layerstore';
 import type { StepInfo } from '../progress/index.js';
 import { configInputs } from './config-inputs.js';
 import { existsInRoot } from './in-root.js';
@@ -27,27 +27,16 @@ export async function dispatchWorkdir(deps: WorkdirDeps, state: StageState, step
     execute: async (area, lowerDirs) => {
       await deps.mounts.withMerged(lowerDirs, area.upperDir, area.workDir, async (root) => {
         if (await existsInRoot(root, dir)) return;
-        const created = await missingPrefixes(root, dir);
-        await mkdirAllInRoot(root, dir, 0o755);
+        const created: string[] = [];
+        await mkdirAllInRoot(root, dir, 0o755, created);
         if (user !== '' && deps.services.runner.resolveUser) {
           // BuildKit's mkdir (fsutil MkdirAll with the USER as chowner) owns every directory it had
-          // to create, the parents too, not only the last one.
+          // to create: the parents too, not only the last one, and those it made where a symlink on
+          // the way led (WORKDIR /app/x with /app -> /opt/app and no /opt makes /opt, /opt/app, x).
           const u = await deps.services.runner.resolveUser(root, user);
-          for (const p of created) await lchown(await resolveInRoot(root, p), u.uid, u.gid);
+          for (const p of created) await lchown(p, u.uid, u.gid);
         }
       });
     },
   });
-}
-
-/** The prefixes of `dir` (`/a`, `/a/b`, ...) that do not exist yet in `root`, shortest first. */
-async function missingPrefixes(root: string, dir: string): Promise<string[]> {
-  const parts = dir.split('/').filter((c) => c !== '');
-  const out: string[] = [];
-  for (let i = 1; i <= parts.length; i++) {
-    const p = '/' + parts.slice(0, i).join('/');
-    // Below a missing directory nothing exists, so one check past the first miss is enough.
-    if (out.length > 0 || !(await existsInRoot(root, p))) out.push(p);
-  }
-  return out;
 }

@@ -35,6 +35,8 @@ export function cleanInRoot(p: string): string {
 interface WalkOptions {
   /** Create missing components as directories with this mode (mkdir -p semantics, in-root). */
   createMode?: number;
+  /** Receives the host path of every directory the walk created, in creation order. */
+  created?: string[];
 }
 
 function errnoOf(e: unknown): string | undefined {
@@ -70,6 +72,7 @@ function walk(root: string, p: string, opts: WalkOptions): string {
       if (opts.createMode === undefined) continue; // missing: later components are resolved lexically
       try {
         mkdirSync(cur, opts.createMode);
+        opts.created?.push(cur);
       } catch (e) {
         if (errnoOf(e) !== 'EEXIST') throw e;
       }
@@ -135,14 +138,15 @@ export function resolveParentInRoot(root: string, p: string): ParentResolution {
 /**
  * mkdir -p inside `root`: creates each missing component (mode, default 0755, before umask), following
  * existing symlinks in-root. Throws StoreError ENOTDIR when a component exists and is not a directory.
- * Returns the resolved host path of the directory.
+ * Returns the resolved host path of the directory; `created` (if given) receives the host path of each
+ * directory it made, symlink targets' parents included.
  */
-export function mkdirAllInRootSync(root: string, p: string, mode = 0o755): string {
-  return walk(root, p, { createMode: mode });
+export function mkdirAllInRootSync(root: string, p: string, mode = 0o755, created?: string[]): string {
+  return walk(root, p, { createMode: mode, ...(created ? { created } : {}) });
 }
 
-export async function mkdirAllInRoot(root: string, p: string, mode = 0o755): Promise<string> {
-  return walk(root, p, { createMode: mode });
+export async function mkdirAllInRoot(root: string, p: string, mode = 0o755, created?: string[]): Promise<string> {
+  return walk(root, p, { createMode: mode, ...(created ? { created } : {}) });
 }
 
 /** True when host path `p` is `root` or inside it (lexically; both must be absolute and clean). */
