@@ -4,7 +4,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isRunnerError, openMountSession } from '../src/index.js';
 import { tempBase } from '../src/temp-dirs.js';
-import { removeTree, tempDir, unpackBusybox } from './helpers/fixture.js';
+import { layerDirsIn, removeTree, tempDir, unpackBusybox } from './helpers/fixture.js';
 import { ourNewMounts, waitFor } from './helpers/procs.js';
 
 let dir = '';
@@ -17,13 +17,7 @@ test.before(() => {
 });
 test.after.always(() => removeTree(dir));
 
-let n = 0;
-async function layerDirs(): Promise<{ upper: string; work: string }> {
-  const base = path.join(dir, `s${++n}`);
-  await fs.mkdir(path.join(base, 'upper'), { recursive: true });
-  await fs.mkdir(path.join(base, 'work'));
-  return { upper: path.join(base, 'upper'), work: path.join(base, 'work') };
-}
+const layerDirs = (): Promise<{ upper: string; work: string }> => layerDirsIn(dir, 's');
 
 test.serial('mount, write through the path, unmount: the write lands in upper, host mountinfo never changes', async (t) => {
   const before = readFileSync('/proc/self/mountinfo', 'utf8');

@@ -5,7 +5,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openMountSession } from '../src/index.js';
 import { clearVolatileMarker } from '../src/volatile.js';
-import { removeTree, sh, tempDir, unpackBusybox } from './helpers/fixture.js';
+import { layerDirsIn, removeTree, sh, tempDir, unpackBusybox } from './helpers/fixture.js';
 
 let dir = '';
 let lower = '';
@@ -17,13 +17,7 @@ test.before(() => {
 });
 test.after.always(() => removeTree(dir));
 
-let n = 0;
-async function layerDirs(): Promise<{ upper: string; work: string }> {
-  const base = path.join(dir, `v${++n}`);
-  await fs.mkdir(path.join(base, 'upper'), { recursive: true });
-  await fs.mkdir(path.join(base, 'work'));
-  return { upper: path.join(base, 'upper'), work: path.join(base, 'work') };
-}
+const layerDirs = (): Promise<{ upper: string; work: string }> => layerDirsIn(dir, 'v');
 
 /** The options of the overlay mounted at `mountpoint`, as one mountinfo line shows them. */
 function overlayLine(mountinfo: string, mountpoint: string): string | undefined {

@@ -200,8 +200,9 @@ function writeChecked(file: string, body: string): void {
   try {
     const fd = fs.openSync(tmp, 'wx', 0o600);
     try {
-      fs.writeSync(fd, `${sum}\n`);
-      fs.writeSync(fd, bytes);
+      // writeFileSync loops until everything is written (one writeSync may write less).
+      fs.writeFileSync(fd, `${sum}\n`);
+      fs.writeFileSync(fd, bytes);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -85,3 +85,12 @@ export async function sha256File(p: string): Promise<string> {
 export async function removeTree(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
+
+let layerDirsCount = 0;
+/** A fresh upper and work dir pair under `dir` (named `<prefix><n>`), as overlay steps use them. */
+export async function layerDirsIn(dir: string, prefix: string): Promise<{ upper: string; work: string }> {
+  const base = path.join(dir, `${prefix}${++layerDirsCount}`);
+  await fs.mkdir(path.join(base, 'upper'), { recursive: true });
+  await fs.mkdir(path.join(base, 'work'));
+  return { upper: path.join(base, 'upper'), work: path.join(base, 'work') };
+}
